@@ -1,0 +1,126 @@
+# gpcgate — GNU make.  `make demo` and `make check` are the two commands of
+# the README; both first run `deps` (apt-get as root, else the exact line).
+#
+# Outputs go under $(O) (default: in the tree, so the module is
+# pam_module/pam_gpcgate.so); sanitizer builds use their own O.
+
+O        ?= .
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+PAMDIR   ?= /lib/x86_64-linux-gnu/security
+SAN      ?=
+
+PKGS      = ldap lber pam liboath libconfig libcrypto jansson libqrencode
+TEST_PKGS = cmocka libpamtest
+
+CC       ?= gcc
+WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-missing-field-initializers
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+OPT      ?= -O2 -g
+ifeq ($(SAN),asan)
+OPT       = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined
+HARDEN    = -fPIC
+endif
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(OPT) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS  += -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
+ifeq ($(SAN),asan)
+LDFLAGS  += -fsanitize=address,undefined
+endif
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+LIB_SRC   = $(sort $(wildcard lib/*.c))
+LIB_OBJ   = $(LIB_SRC:%.c=$(O)/%.o)
+LIBA      = $(O)/lib/libgpcgate.a
+PAM_SO    = $(O)/pam_module/pam_gpcgate.so
+CLI_SRC   = provisioner/cli.c
+PROVD     = $(O)/provisioner/gpcgate-provisiond
+CTL       = $(O)/provisioner/gpcgatectl
+UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  = $(UNIT_SRC:%.c=$(O)/%)
+INT_SRC   = $(sort $(wildcard tests/integration/test_*.c))
+INT_BIN   = $(INT_SRC:%.c=$(O)/%)
+HELP_SRC  = $(sort $(wildcard tests/harness/*.c))
+HELP_BIN  = $(HELP_SRC:%.c=$(O)/%)
+PROGS     = $(PAM_SO) $(PROVD) $(CTL)
+
+.PHONY: all deps check demo bench valgrind asan install clean tests schema-check
+all: $(PROGS)
+
+deps:
+	@scripts/deps
+
+$(O)/%.o: %.c $(wildcard lib/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness:
+	@mkdir -p $@
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The module exports only pam_sm_*; -z nodelete keeps it (and libldap's
+# global state) resident across pam_end, or every cycle leaks.
+$(PAM_SO): $(O)/pam_module/pam_gpcgate.o $(LIBA) pam_module/pam_gpcgate.map
+	$(CC) -shared -o $@ $(O)/pam_module/pam_gpcgate.o $(LIBA) $(LDFLAGS) \
+	    -Wl,--version-script=pam_module/pam_gpcgate.map -Wl,-z,nodelete \
+	    -Wl,--no-undefined $(LIBS)
+
+$(PROVD): $(O)/provisioner/provisiond.o $(O)/provisioner/cli.o $(LIBA)
+	$(CC) -pie -o $@ $(O)/provisioner/provisiond.o $(O)/provisioner/cli.o $(LIBA) $(LDFLAGS) $(LIBS) $(shell pkg-config --libs libsystemd 2>/dev/null)
+
+$(CTL): $(O)/provisioner/gpcgatectl.o $(O)/provisioner/cli.o $(LIBA)
+	$(CC) -pie -o $@ $(O)/provisioner/gpcgatectl.o $(O)/provisioner/cli.o $(LIBA) $(LDFLAGS) $(LIBS)
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBA)
+	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+$(O)/tests/integration/%: $(O)/tests/integration/%.o $(LIBA)
+	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+$(O)/tests/harness/%: $(O)/tests/harness/%.o $(LIBA)
+	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS)
+
+tests: $(PROGS) $(UNIT_BIN) $(INT_BIN) $(HELP_BIN)
+
+# The README's test command.
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@O=$(O) scripts/demo
+
+asan:
+	@$(MAKE) --no-print-directory O=build-asan SAN=asan tests
+	@O=build-asan SAN=asan tests/run
+
+valgrind: tests
+	@O=$(O) VALGRIND=1 tests/run
+
+bench: tests
+	@O=$(O) tests/bench/run
+
+schema-check:
+	@scripts/schema2ldif schema/gpcgate.schema | diff -u schema/gpcgate.ldif - && echo "schema: .schema and .ldif agree"
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)/etc/gpcgate $(DESTDIR)$(PREFIX)/share/gpcgate/schema
+	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/
+	install -m 0755 $(PROVD) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 schema/* $(DESTDIR)$(PREFIX)/share/gpcgate/schema/
+	[ -e $(DESTDIR)/etc/gpcgate/gpcgate.conf ] || \
+	    install -m 0644 config/gpcgate.conf $(DESTDIR)/etc/gpcgate/
+
+clean:
+	rm -f lib/*.o lib/*.a pam_module/*.o pam_module/*.so provisioner/*.o \
+	    $(PROVD) $(CTL) tests/unit/*.o tests/integration/*.o tests/harness/*.o \
+	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN)
+	rm -rf build-asan

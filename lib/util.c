@@ -1,0 +1,370 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "util.h"
+
+void
+gpc_strv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+gpc_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		*out = NULL;
+	return n;
+}
+
+void
+gpc_freezero(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	free(p);
+}
+
+void
+gpc_freezero_str(char *s)
+{
+	if (s != NULL)
+		gpc_freezero(s, strlen(s));
+}
+
+static int
+read_fd(int fd, size_t max, unsigned char **buf, size_t *len)
+{
+	unsigned char *b;
+	size_t used = 0;
+	ssize_t n;
+
+	if ((b = malloc(max + 1)) == NULL)
+		return GPC_ERR_NOMEM;
+	for (;;) {
+		n = read(fd, b + used, max + 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gpc_freezero(b, max + 1);
+			return GPC_ERR_IO;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			gpc_freezero(b, max + 1);
+			return GPC_ERR_INVAL;
+		}
+	}
+	b[used] = '\0';
+	*buf = b;
+	*len = used;
+	return GPC_OK;
+}
+
+int
+gpc_read_secret_file(const char *path, size_t max, int strip_nl, unsigned char **buf,
+    size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return GPC_ERR_IO;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return GPC_ERR_IO;
+	}
+	/* A secret others can read is no longer a secret; one others can write is not ours. */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		close(fd);
+		return GPC_ERR_PERM;
+	}
+	r = read_fd(fd, max, buf, len);
+	close(fd);
+	if (r == GPC_OK && strip_nl) {
+		while (*len > 0 && ((*buf)[*len - 1] == '\n' || (*buf)[*len - 1] == '\r'))
+			(*buf)[--*len] = '\0';
+	}
+	return r;
+}
+
+int
+gpc_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	unsigned char *b = NULL;
+	int fd, r, saved;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return GPC_ERR_IO;
+	r = read_fd(fd, max, &b, len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	*buf = (char *)b;
+	return r;
+}
+
+int
+gpc_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char *tmp = NULL, *dcopy = NULL;
+	const char *p = data;
+	int fd = -1, dfd = -1, r = GPC_ERR_IO;
+
+	if (gpc_asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return GPC_ERR_NOMEM;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    (mode_t)mode)) < 0)
+		goto out;
+	if (fchmod(fd, (mode_t)mode) != 0)
+		goto out;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	if ((dcopy = strdup(path)) == NULL) {
+		r = GPC_ERR_NOMEM;
+		goto out;
+	}
+	if ((dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	r = GPC_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != GPC_OK && tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	free(dcopy);
+	return r;
+}
+
+void
+gpc_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+gpc_date_valid(int y, int m, int d)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap, max;
+
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	max = mdays[m - 1] + (m == 2 && leap);
+	return d <= max;
+}
+
+int64_t
+gpc_days_from_civil(int y, int m, int d)
+{
+	/* Howard Hinnant's days_from_civil. */
+	int64_t yy = y - (m <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+int
+gpc_date_parse(const char *s, int *y, int *m, int *d)
+{
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    !digits(s, 4, y) || !digits(s + 5, 2, m) || !digits(s + 8, 2, d) ||
+	    !gpc_date_valid(*y, *m, *d))
+		return GPC_ERR_FORMAT;
+	return GPC_OK;
+}
+
+int
+gpc_time_parse_rfc3339(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	char date[11];
+	const char *p;
+	int64_t t;
+
+	if (s == NULL || strlen(s) < 20)
+		return GPC_ERR_FORMAT;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (gpc_date_parse(date, &y, &mo, &d) != GPC_OK)
+		return GPC_ERR_FORMAT;
+	if ((s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) || s[13] != ':' ||
+	    !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec) ||
+	    h > 23 || mi > 59 || sec > 60)
+		return GPC_ERR_FORMAT;
+	p = s + 19;
+	if (*p == '.') { /* fractions are allowed and ignored */
+		p++;
+		if (*p < '0' || *p > '9')
+			return GPC_ERR_FORMAT;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		sign = 0;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2, &oh) &&
+	    p[3] == ':' && digits(p + 4, 2, &om) && oh <= 23 && om <= 59)
+		sign = *p == '+' ? 1 : -1;
+	else
+		return GPC_ERR_FORMAT;
+	if (sec == 60)
+		sec = 59; /* a leap second is the same instant for our purposes */
+	t = gpc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	t -= sign * (oh * 3600 + om * 60);
+	*out = (time_t)t;
+	return GPC_OK;
+}
+
+void
+gpc_time_generalized(time_t t, char out[16])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y%m%d%H%M%SZ", &tm);
+}
+
+int
+gpc_time_parse_generalized(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec;
+	const char *p;
+
+	if (s == NULL || strlen(s) < 15 || !digits(s, 4, &y) || !digits(s + 4, 2, &mo) ||
+	    !digits(s + 6, 2, &d) || !digits(s + 8, 2, &h) || !digits(s + 10, 2, &mi) ||
+	    !digits(s + 12, 2, &sec) || !gpc_date_valid(y, mo, d) || h > 23 || mi > 59 ||
+	    sec > 60)
+		return GPC_ERR_FORMAT;
+	p = s + 14;
+	if (*p == '.' || *p == ',') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != 'Z' || p[1] != '\0')
+		return GPC_ERR_FORMAT;
+	*out = (time_t)(gpc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	    (sec == 60 ? 59 : sec));
+	return GPC_OK;
+}
+
+void
+gpc_time_rfc3339(time_t t, char out[21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+gpc_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = p[i];
+		size_t n, k;
+		unsigned cp;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}

@@ -1,0 +1,80 @@
+/*
+ * gpcgate — small helpers shared by the core: strings, files, time.
+ */
+#ifndef GPC_UTIL_H
+#define GPC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Free a NULL-terminated array of strings and the array; NULL is allowed. */
+void gpc_strv_free(char **v);
+
+/* asprintf that leaves *out NULL on failure; returns the length or -1. */
+int gpc_asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Free a string after wiping it (secrets); NULL is allowed. */
+void gpc_freezero_str(char *s);
+
+/*
+ * Read a secret file (a service password, a key): opened O_NOFOLLOW, refused
+ * unless a regular file owned by root or the caller and not readable or
+ * writable by group or others.  At most max bytes.  On success *buf (malloc'd,
+ * NUL-terminated, wiped and freed by the caller with gpc_freezero) holds the
+ * contents and *len their length; with strip_nl a trailing newline is cut.
+ * Returns GPC_OK, GPC_ERR_IO, GPC_ERR_PERM, GPC_ERR_INVAL (too long),
+ * GPC_ERR_NOMEM.
+ */
+int gpc_read_secret_file(const char *path, size_t max, int strip_nl,
+    unsigned char **buf, size_t *len);
+
+/* Wipe len bytes at p and free p; NULL is allowed. */
+void gpc_freezero(void *p, size_t len);
+
+/*
+ * Read a whole (non-secret) file into a malloc'd, NUL-terminated buffer of
+ * at most max bytes.  Returns GPC_OK, GPC_ERR_IO (errno kept), GPC_ERR_INVAL
+ * (too long), GPC_ERR_NOMEM.
+ */
+int gpc_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/*
+ * Write a file atomically: into "<path>.tmp.<pid>" in the same directory,
+ * fsync, rename over path, fsync the directory.  mode is applied before any
+ * byte is written.  Returns GPC_OK or GPC_ERR_IO.
+ */
+int gpc_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void gpc_hex(const unsigned char *in, size_t len, char *out);
+
+/*
+ * Parse an RFC 3339 date-time with offset ("2026-11-08T10:00:00+08:00",
+ * "...Z"), seconds precision, into Unix seconds.  Returns GPC_OK or
+ * GPC_ERR_FORMAT (also for impossible dates).
+ */
+int gpc_time_parse_rfc3339(const char *s, time_t *out);
+
+/* Parse "YYYY-MM-DD" into its parts, checking the calendar. GPC_ERR_FORMAT. */
+int gpc_date_parse(const char *s, int *y, int *m, int *d);
+
+/* Whether y-m-d is a real Gregorian date. */
+int gpc_date_valid(int y, int m, int d);
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+int64_t gpc_days_from_civil(int y, int m, int d);
+
+/* Format Unix seconds as LDAP GeneralizedTime "YYYYMMDDHHMMSSZ" (16 bytes). */
+void gpc_time_generalized(time_t t, char out[16]);
+
+/* Parse GeneralizedTime "YYYYMMDDHHMMSSZ" (also with fraction). GPC_ERR_FORMAT. */
+int gpc_time_parse_generalized(const char *s, time_t *out);
+
+/* Format Unix seconds as RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" (21 bytes). */
+void gpc_time_rfc3339(time_t t, char out[21]);
+
+/* Whether s is valid UTF-8 without NUL or C0 controls other than none. */
+int gpc_utf8_valid(const char *s, size_t len);
+
+#endif
