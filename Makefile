@@ -94,7 +94,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@O=$(O) scripts/demo
+	@O=$(O) scripts/demo.sh
 
 asan:
 	@$(MAKE) --no-print-directory O=build-asan SAN=asan tests

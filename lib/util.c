@@ -298,7 +298,7 @@ gpc_time_generalized(time_t t, char out[16])
 int
 gpc_time_parse_generalized(const char *s, time_t *out)
 {
-	int y, mo, d, h, mi, sec;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
 	const char *p;
 
 	if (s == NULL || strlen(s) < 15 || !digits(s, 4, &y) || !digits(s + 4, 2, &mo) ||
@@ -312,11 +312,30 @@ gpc_time_parse_generalized(const char *s, time_t *out)
 		while (*p >= '0' && *p <= '9')
 			p++;
 	}
-	if (*p != 'Z' || p[1] != '\0')
+	if (*p == 'Z' && p[1] == '\0')
+		sign = 0;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 5 && digits(p + 1, 2, &oh) &&
+	    digits(p + 3, 2, &om) && oh <= 23 && om <= 59)
+		sign = *p == '+' ? 1 : -1;
+	else
 		return GPC_ERR_FORMAT;
 	*out = (time_t)(gpc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-	    (sec == 60 ? 59 : sec));
+	    (sec == 60 ? 59 : sec) - sign * (oh * 3600 + om * 60));
 	return GPC_OK;
+}
+
+void
+gpc_time_generalized_local(time_t t, long gmtoff, char out[20])
+{
+	time_t local = t + gmtoff;
+	long off = gmtoff < 0 ? -gmtoff : gmtoff;
+	struct tm tm;
+	char date[16];
+
+	gmtime_r(&local, &tm);
+	strftime(date, sizeof(date), "%Y%m%d%H%M%S", &tm);
+	snprintf(out, 20, "%.14s%c%02d%02d", date, gmtoff < 0 ? '-' : '+',
+	    (int)(off / 3600 % 24), (int)(off % 3600 / 60));
 }
 
 void

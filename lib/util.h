@@ -68,13 +68,23 @@ int64_t gpc_days_from_civil(int y, int m, int d);
 /* Format Unix seconds as LDAP GeneralizedTime "YYYYMMDDHHMMSSZ" (16 bytes). */
 void gpc_time_generalized(time_t t, char out[16]);
 
-/* Parse GeneralizedTime "YYYYMMDDHHMMSSZ" (also with fraction). GPC_ERR_FORMAT. */
+/*
+ * Format Unix seconds as GeneralizedTime in local time with its offset,
+ * "YYYYMMDDHHMMSS+HHMM" (20 bytes): the date a person reads stays in the
+ * value.  gmtoff: seconds east of UTC (struct tm's tm_gmtoff).
+ */
+void gpc_time_generalized_local(time_t t, long gmtoff, char out[20]);
+
+/*
+ * Parse GeneralizedTime "YYYYMMDDHHMMSSZ" or "...+HHMM"/"...-HHMM" (a
+ * fraction is allowed and ignored) into Unix seconds.  GPC_ERR_FORMAT.
+ */
 int gpc_time_parse_generalized(const char *s, time_t *out);
 
 /* Format Unix seconds as RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" (21 bytes). */
 void gpc_time_rfc3339(time_t t, char out[21]);
 
-/* Whether s is valid UTF-8 without NUL or C0 controls other than none. */
+/* Whether len bytes at s are valid UTF-8 (RFC 3629) without NUL; controls are allowed. */
 int gpc_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -1,0 +1,208 @@
+/*
+ * gpcgate — directory session (OpenLDAP libldap, LDAPv3).
+ *
+ * A session is one connection to the first reachable server of
+ * directory.uri, bound as one of the two service accounts.  Every handle gets
+ * a network timeout and an operation timeout; ldaps:// and StartTLS verify
+ * the server certificate against directory.ca_file (name and SAN demanded);
+ * a cleartext connection to anything but ldapi:// or loopback is refused
+ * while directory.require_tls is on.  Every value that goes into a filter is
+ * escaped (RFC 4515), every value that goes into a DN too (RFC 4514).
+ *
+ * Sessions are not shared between threads; distinct sessions may be used
+ * from distinct threads.  SIGPIPE is blocked in the calling thread around
+ * each call and a pending one discarded, so a host process's signal
+ * settings are left alone.
+ */
+#ifndef GPC_DIR_H
+#define GPC_DIR_H
+
+#include <ldap.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "log.h"
+
+struct gpc_dir;
+
+enum gpc_dir_role {
+	GPC_DIR_READER, /* the PAM hosts' account: reads, writes login state */
+	GPC_DIR_WRITER, /* the provisioner's account: writes accounts */
+};
+
+/*
+ * Open a session: try each URI in order, each within the network timeout,
+ * and bind as the role's service account (simple bind with the password
+ * file's first line; with no DN configured, SASL EXTERNAL over ldapi://).
+ * cfg must outlive the session.  lg may be NULL.  *out is freed with
+ * gpc_dir_close().
+ * Returns GPC_OK, GPC_ERR_UNAVAIL (no server answered), GPC_ERR_TLS (a
+ * server's certificate was refused, or cleartext was refused),
+ * GPC_ERR_CONFIG (the service password file is unreadable, or the directory
+ * refused the service account's credentials), GPC_ERR_PERM (password file
+ * readable by others), GPC_ERR_NOMEM.
+ */
+int gpc_dir_open(const struct gpc_cfg *cfg, enum gpc_dir_role role, const struct gpc_log *lg,
+    struct gpc_dir **out);
+
+/*
+ * Open a session to one given URI (e.g. directory.otp_write_uri) instead of
+ * the failover list.  Same errors as gpc_dir_open().
+ */
+int gpc_dir_open_uri(const struct gpc_cfg *cfg, enum gpc_dir_role role, const char *uri,
+    const struct gpc_log *lg, struct gpc_dir **out);
+
+/* Unbind and free; NULL is allowed. */
+void gpc_dir_close(struct gpc_dir *d);
+
+/* The URI this session is connected to; points into the session. */
+const char *gpc_dir_uri(const struct gpc_dir *d);
+
+/* The configured base DN (directory.base). */
+const char *gpc_dir_base(const struct gpc_dir *d);
+
+/* The underlying handle, for operations this file does not wrap. */
+LDAP *gpc_dir_ldap(struct gpc_dir *d);
+
+/* Translate an LDAP result code into a GPC_ERR_* code. */
+int gpc_dir_err(int ldap_rc);
+
+/*
+ * Escape len bytes of value for use inside an LDAP filter (RFC 4515 §3),
+ * with libldap's ldap_bv2escaped_filter_value: NUL, '*', '(', ')', '\\',
+ * control bytes and every byte >= 0x80 become \XX (slapd still matches
+ * escaped UTF-8).  *out is malloc'd (freed by the caller).  An empty value
+ * gives "".  Returns GPC_OK or GPC_ERR_NOMEM.
+ */
+int gpc_dir_filter_escape(const char *value, size_t len, char **out);
+
+/*
+ * Escape a string for use as an attribute value in a DN (RFC 4514 §2.4).
+ * *out malloc'd.  Returns GPC_OK, GPC_ERR_INVAL (empty, or not UTF-8),
+ * GPC_ERR_NOMEM.
+ */
+int gpc_dir_dn_escape(const char *value, char **out);
+
+/* DNs of the gpcgate tree. *out malloc'd. GPC_OK, GPC_ERR_INVAL, GPC_ERR_NOMEM. */
+int gpc_dir_unit_dn(const struct gpc_dir *d, const char *unit_code, char **out);
+int gpc_dir_account_dn(const struct gpc_dir *d, const char *unit_code, const char *uid,
+    char **out);
+int gpc_dir_record_dn(const struct gpc_dir *d, const char *doc_id, char **out);
+int gpc_dir_application_dn(const struct gpc_dir *d, const char *doc_id, char **out);
+
+/* An account with its unit, as one login or one command needs it. */
+struct gpc_account {
+	char *dn;
+	char *uid;            /* the directory's canonical spelling */
+	char *role;           /* handler | reviewer */
+	char *state;          /* pending | active | denied | suspended | terminated */
+	char *state_reason;   /* reason code, or NULL */
+	char *state_text;     /* bureau's words, or NULL */
+	time_t deadline;      /* rectification deadline, 0 if none */
+	char *on_deadline;
+	char *last_decision;
+	char *name;           /* holder name (cn) — personal data, never log */
+	char *mobile;         /* personal data, never log */
+	char *holder_masked;  /* 150102********0014 */
+	char *holder_index;   /* blind index; NULL unless read as the writer */
+	char *holder_sealed;  /* sealed ID; NULL unless read as the writer */
+	time_t holder_since;
+	time_t last_login;
+
+	/* TOTP (RFC 6238) */
+	char *seed_sealed;    /* NULL: not enrolled */
+	int64_t step;         /* last accepted step, -1 if none */
+	int64_t failures;     /* consecutive wrong codes, -1 if absent */
+	int digits, period;   /* 0 if absent */
+	char *algorithm;      /* sha1 | sha256 | sha512, or NULL */
+	time_t locked_until;  /* 0 if not locked */
+	char **recovery;      /* hashed recovery codes, NULL-terminated, may be NULL */
+	char *enroll_code;    /* hashed, or NULL */
+	time_t enroll_expires;
+	int pw_locked;        /* ppolicy pwdAccountLockedTime present (writer only) */
+
+	/* its unit (the parent entry) */
+	char *unit_dn;
+	char *unit_code;
+	char *unit_name;
+	char *unit_state;
+	char *unit_region;
+};
+
+/*
+ * Find the account whose uid equals `uid` (the directory's matching rule,
+ * case-insensitive) under ou=units, and read its unit.  uid is escaped.
+ * *out freed with gpc_account_free().
+ * Returns GPC_OK, GPC_ERR_NOTFOUND, GPC_ERR_AMBIGUOUS (more than one entry:
+ * refuse), GPC_ERR_INVAL (empty or over 256 bytes), GPC_ERR_UNAVAIL,
+ * GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ */
+int gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **out);
+
+void gpc_account_free(struct gpc_account *a);
+
+/* Whether the account and its unit are both active. */
+int gpc_account_usable(const struct gpc_account *a);
+
+/*
+ * Verify a password by a simple bind as dn on a second connection to the
+ * server this session uses; the session's own identity is untouched.  An
+ * empty password is refused before any bind (RFC 4513 §5.1.2: an empty
+ * password is an unauthenticated bind, which succeeds).
+ * Returns GPC_OK, GPC_ERR_BADPASS (wrong, or the account is locked by
+ * ppolicy: slapd answers the same), GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT,
+ * GPC_ERR_TLS, GPC_ERR_NOMEM.
+ */
+int gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *password);
+
+/*
+ * Advance the replay guard by compare-and-swap: one Modify deleting
+ * gpcTotpStep old_step and adding new_step (atomic on one server), or, when
+ * old_step is -1, adding the first value (a SINGLE-VALUE attribute: the
+ * second writer fails).  Returns GPC_OK, GPC_ERR_CONFLICT (another login
+ * changed it first), GPC_ERR_DENIED, GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT,
+ * GPC_ERR_LDAP.
+ */
+int gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step,
+    int64_t new_step);
+
+/*
+ * Run a search; *res (ldap_msgfree) holds the entries.  base is a DN;
+ * filter must already be escaped.  sizelimit 0 = none.
+ * Returns GPC_OK (also for zero entries), GPC_ERR_NOTFOUND (base absent),
+ * GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_DENIED, GPC_ERR_LDAP.
+ */
+int gpc_dir_search(struct gpc_dir *d, const char *base, int scope, const char *filter,
+    char **attrs, int sizelimit, LDAPMessage **res);
+
+/*
+ * Modify, add and delete one entry; mods as libldap's LDAPMod array.
+ * ctrls may be NULL.  Return gpc_dir_err() of the result.
+ */
+int gpc_dir_modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **ctrls);
+int gpc_dir_add(struct gpc_dir *d, const char *dn, LDAPMod **mods);
+int gpc_dir_delete(struct gpc_dir *d, const char *dn);
+
+/*
+ * Set a password with the Password Modify extended operation (RFC 3062) as
+ * this session's identity, so the server hashes it and applies its password
+ * policy.  old may be NULL (an administrative set).  On a policy refusal
+ * *why, if not NULL, is set to a static English phrase from ppolicy
+ * ("Password is too short for policy", ...).
+ * Returns GPC_OK, GPC_ERR_INVAL (refused by policy), GPC_ERR_BADPASS,
+ * GPC_ERR_DENIED, GPC_ERR_UNAVAIL, GPC_ERR_LDAP.
+ */
+int gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *new_pw,
+    const char **why);
+
+/*
+ * First value of attr in entry as a malloc'd string, or NULL.  Helpers for
+ * code that reads entries from gpc_dir_search().
+ */
+char *gpc_dir_get(struct gpc_dir *d, LDAPMessage *entry, const char *attr);
+int64_t gpc_dir_get_int(struct gpc_dir *d, LDAPMessage *entry, const char *attr, int64_t dflt);
+time_t gpc_dir_get_time(struct gpc_dir *d, LDAPMessage *entry, const char *attr);
+char **gpc_dir_get_all(struct gpc_dir *d, LDAPMessage *entry, const char *attr);
+
+#endif

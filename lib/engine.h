@@ -1,0 +1,100 @@
+/*
+ * gpcgate — the provisioning engine: applies applications and bureau
+ * decisions from the spool to the directory, exactly once, in order.
+ *
+ * Each document goes through three steps:
+ *
+ *  1. check: the document (doc.h), its signature and issuer, the issuer's
+ *     jurisdiction, the directory's state (identity conflicts, separation
+ *     of duties, legal transitions).  The outcome is a refusal with every
+ *     reason found, or a plan: the list of directory changes and notices.
+ *  2. commit: a record entry gpcDocId=<id>,ou=records is added holding the
+ *     outcome, the result and — while it is being applied — the plan, sealed.
+ *     Adding the record is the moment the document takes effect; a second
+ *     add of the same id fails, so a document is never decided twice.
+ *  3. apply: each change is idempotent (add an entry that may already be
+ *     there, replace attribute values, delete an entry that may already be
+ *     gone, write a notice file under a fixed name); then one Modify marks
+ *     the record done and removes the plan.  Then results/<id>.json is
+ *     written and the file moves to archive/.
+ *
+ * A crash anywhere leaves either no record (nothing happened: the document
+ * is checked again), a record with a plan (the plan is applied again from
+ * the start), or a finished record (its result is written and the file
+ * archived).  LDAP transactions (RFC 5805) are not used: slapd 2.5.13's
+ * back-mdb corrupts entries modified inside one.
+ *
+ * The engine is single-threaded and expects to be the only writer of
+ * documents (gpcgate-provisiond holds a lock).  Deadlines use the process's
+ * time zone: the front end sets TZ from provisioner.time_zone before use.
+ */
+#ifndef GPC_ENGINE_H
+#define GPC_ENGINE_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "doc.h"
+#include "log.h"
+
+struct gpc_engine;
+
+/*
+ * A new engine: opens a writer session (gpc_dir_open) and loads the keys
+ * of crypto.key_dir.  cfg and lg must outlive it.
+ * Returns GPC_OK or the errors of gpc_dir_open() and gpc_keys_load().
+ */
+int gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    struct gpc_engine **out);
+
+void gpc_engine_free(struct gpc_engine *e);
+
+/*
+ * Replace the clock (tests): now() returns Unix seconds.  NULL restores
+ * time(NULL).
+ */
+void gpc_engine_set_clock(struct gpc_engine *e, time_t (*now)(void *), void *ctx);
+
+/*
+ * Process every document waiting in the spool once, oldest issued_at /
+ * submitted_at first (applications before decisions at equal times, then
+ * by name).  *done (may be NULL) counts the documents finished.
+ * Returns GPC_OK, or the first error that stopped the run (GPC_ERR_UNAVAIL
+ * when the directory went away: the remaining documents wait).
+ */
+int gpc_engine_run_once(struct gpc_engine *e, size_t *done);
+
+/*
+ * Process one document file (in applications/ or decisions/ as `type`).
+ * On return the file is archived (or moved to rejected/) and its result
+ * written, unless an error is returned: then nothing was decided and the
+ * file stays for the next run.  *result, if not NULL, gets the result
+ * object (json_decref).  Returns GPC_OK (whatever the outcome),
+ * GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_IO, GPC_ERR_NOMEM.
+ */
+int gpc_engine_process(struct gpc_engine *e, const char *path, enum gpc_doc_type type,
+    json_t **result);
+
+/*
+ * Dry run: every check of step 1 on a file, nothing written anywhere.
+ * sig_path may be NULL (the spool's convention: path + .p7s or .sig).
+ * *result as gpc_engine_process() would write it, with outcome "would
+ * apply", "would be pending" or "rejected".  Same errors.
+ */
+int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_path,
+    enum gpc_doc_type type, json_t **result);
+
+/*
+ * The result of a document already processed, from its record: *result is
+ * NULL if the id is unknown.  GPC_OK or a directory error.
+ */
+int gpc_engine_result(struct gpc_engine *e, const char *id, json_t **result);
+
+/* The engine's directory session, for gpcgatectl's read commands. */
+struct gpc_dir *gpc_engine_dir(struct gpc_engine *e);
+
+/* The engine's keys, for gpcgatectl (enroll, reveal). */
+struct gpc_keys *gpc_engine_keys(struct gpc_engine *e);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * gpcgate — detached signatures on finance bureaus' decisions.
+ *
+ * A decision "<name>.json" arrives with one detached signature by a
+ * certificate configured for its bureau (DESIGN.md, "Documents in the spool"):
+ *
+ *   "<name>.json.p7s"  CMS SignedData (RFC 5652), DER or PEM, content detached,
+ *                      exactly one SignerInfo, SHA-2 or stronger: RSA and
+ *                      ECDSA certificates.  `openssl cms -sign -binary
+ *                      -outform DER` makes one; without -binary the signer
+ *                      hashes CRLF line ends, and -stream embeds the content.
+ *   "<name>.json.sig"  a raw SM2 signature with SM3 (GB/T 32918.2-2016,
+ *                      GM/T 0009-2012), the DER SEQUENCE { r, s }, made with the
+ *                      distinguishing ID "1234567812345678": SM2 certificates.
+ *                      OpenSSL 3.0 can neither make nor read SM2 in CMS.
+ *
+ * Trust is by pinning, not by chains: the certificate that verifies the
+ * signature must be one of the certificates in the bureau's PEM file, compared
+ * by public key and identity, never by name alone and never by a CA store.
+ * Certificates carried inside a CMS are only ever used to classify a failure.
+ * Validity dates are checked against a caller-supplied time.
+ *
+ * Nothing here prints, logs, exits or keeps global state; the OpenSSL error
+ * queue is left as it was found.  Every function is thread-safe.
+ */
+#ifndef GPC_SIG_H
+#define GPC_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The distinguishing ID of SM2 signatures (GM/T 0009-2012 default), 16 bytes. */
+#define GPC_SIG_SM2_ID "1234567812345678"
+
+/* Outcome of gpc_sig_verify(); each has a reason code (gpc_sig_result_code()). */
+enum gpc_sig_result {
+	GPC_SIG_OK = 0,
+	GPC_SIG_MISSING,        /* no .p7s/.sig file */
+	GPC_SIG_MALFORMED,      /* signature file unparsable (also: CMS with attached content,
+	                         * several signers, or a digest weaker than SHA-256) */
+	GPC_SIG_BAD,            /* does not verify over these bytes (tampered, or made for
+	                         * another file, or by another key claiming a pinned identity) */
+	GPC_SIG_UNKNOWN_SIGNER, /* valid signature but signer is not a configured certificate
+	                         * of this bureau */
+	GPC_SIG_EXPIRED,        /* signer certificate notAfter < now */
+	GPC_SIG_NOT_YET_VALID,  /* signer certificate notBefore > now */
+	GPC_SIG_NO_CERT,        /* bureau certificate file unreadable/empty */
+	GPC_SIG_ERROR,          /* out of memory or a library failure: nothing was decided
+	                         * about the document; retry later */
+};
+
+/* Which detached signature a file holds; the caller knows it from the suffix. */
+enum gpc_sig_kind {
+	GPC_SIG_KIND_CMS, /* "<name>.json.p7s" */
+	GPC_SIG_KIND_SM2, /* "<name>.json.sig" */
+};
+
+/*
+ * Name a result with a stable snake_case reason code for results and logs:
+ * "ok", "signature_missing", "signature_malformed", "signature_bad",
+ * "signer_unknown", "certificate_expired", "certificate_not_yet_valid",
+ * "bureau_certificate_unreadable", "signature_check_error"; "unknown" for a
+ * value outside the enum.  Returns a static string, never NULL.  Thread-safe.
+ */
+const char *gpc_sig_result_code(enum gpc_sig_result r);
+
+/*
+ * Verify a detached signature over data/len (the decision file's bytes, as
+ * read; len 0 allowed, data may then be NULL).
+ *
+ * sig/sig_len: the contents of the signature file, not retained; sig NULL
+ * means the file is missing.  kind: GPC_SIG_KIND_CMS (DER or PEM, detected) or
+ * GPC_SIG_KIND_SM2 (DER).  cert_file: the bureau's PEM file, one or more
+ * "CERTIFICATE" blocks (other PEM blocks are skipped).  now: Unix seconds.
+ *
+ * CMS: the single SignerInfo's identifier (issuer and serial, or subject key
+ * identifier) selects the candidate pinned certificates, and the signature
+ * and message digest must verify with a candidate's own public key.  SM2: the
+ * signature has no signer identifier, so every SM2 certificate of the bureau
+ * is tried.  Among pinned certificates that verify, one in date wins (a
+ * renewed certificate for the same key); otherwise the first one's date error
+ * is returned.
+ *
+ * Checked in this order: GPC_SIG_MISSING; GPC_SIG_NO_CERT (file missing,
+ * unreadable, over 1 MiB, a broken certificate block, or no certificate);
+ * GPC_SIG_MALFORMED (not DER/PEM of the kind; CMS not SignedData, content
+ * attached rather than detached, not exactly one SignerInfo, a digest other
+ * than SHA-256/384/512, SHA3-256/384/512 or SM3; SM2 not a
+ * canonical DER SEQUENCE of two INTEGERs; empty or over 1 MiB; an unknown
+ * kind); then GPC_SIG_BAD, GPC_SIG_UNKNOWN_SIGNER (CMS: no pinned certificate
+ * matches the signer identifier — BAD instead if a certificate carried in the
+ * CMS names the signer and the signature does not verify with it either; SM2:
+ * the bureau has no SM2 certificate at all — with SM2 certificates a signature
+ * none of them verifies is GPC_SIG_BAD, as an unknown key and a tampered file
+ * look the same), GPC_SIG_EXPIRED, GPC_SIG_NOT_YET_VALID (bounds inclusive:
+ * valid while notBefore <= now <= notAfter); GPC_SIG_ERROR (allocation or
+ * library failure; also data NULL with len > 0, or len > INT_MAX).
+ *
+ * On GPC_SIG_OK, if subject is non-NULL and subject_len > 0, the signer
+ * certificate's subject is written there for the record: one line, RFC 2253
+ * order and escaping, UTF-8 kept as is (escaped as \XX only if the name does
+ * not convert to valid UTF-8), truncated at a character boundary to fit
+ * subject_len bytes including the NUL.  On any other result subject is "".
+ *
+ * Never crashes on garbage in sig or data.  Thread-safe; OpenSSL errors raised
+ * inside are popped before returning.
+ */
+enum gpc_sig_result gpc_sig_verify(const unsigned char *data, size_t len,
+    const unsigned char *sig, size_t sig_len, enum gpc_sig_kind kind,
+    const char *cert_file, int64_t now, char *subject, size_t subject_len);
+
+/*
+ * Sign data/len for bureau tooling and tests (len 0 allowed, data may then be
+ * NULL; at most INT_MAX bytes).  The kind follows the key type:
+ *
+ *   RSA or EC key: detached CMS SignedData, DER, content hashed as binary
+ *   (no MIME canonicalisation), SHA-256, issuer-and-serial signer identifier,
+ *   signer certificate included, signed attributes contentType, signingTime
+ *   and messageDigest (no S/MIME capabilities) -> *kind_out GPC_SIG_KIND_CMS.
+ *   SM2 key: SM2 with SM3 and GPC_SIG_SM2_ID, DER -> GPC_SIG_KIND_SM2.
+ *
+ * key_file: PEM private key, unencrypted (an encrypted key is refused, never
+ * prompted for), read as a secret file (regular, owned by root or the caller,
+ * no group/other access); its bytes are wiped after use.  cert_file: PEM, the
+ * first certificate is the signer's and must match the key.
+ * On success *sig (malloc'd, the caller frees) and *sig_len hold the signature
+ * and, if kind_out is non-NULL, *kind_out the file suffix to use; on failure
+ * *sig is NULL and *sig_len 0.
+ *
+ * Returns GPC_OK; GPC_ERR_IO (a file cannot be opened or read); GPC_ERR_PERM
+ * (key file open to group/others or owned by someone else); GPC_ERR_KEY (key
+ * or certificate unparsable, encrypted or over 64 KiB, key and certificate do
+ * not match, key type neither RSA, EC nor SM2); GPC_ERR_CRYPTO (signing
+ * failed); GPC_ERR_INVAL (NULL file names, data NULL with len > 0, len too
+ * long); GPC_ERR_NOMEM.  Thread-safe; OpenSSL errors are popped before return.
+ */
+int gpc_sig_sign(const unsigned char *data, size_t len, const char *key_file,
+    const char *cert_file, unsigned char **sig, size_t *sig_len, enum gpc_sig_kind *kind_out);
+
+#endif

@@ -1,0 +1,61 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+
+void
+cli_log_stderr(void *ctx, int prio, const char *msg)
+{
+	const char *lvl = prio <= LOG_ERR ? "error: " : prio == LOG_WARNING ? "warning: " : "";
+
+	fprintf(stderr, "%s: %s%s\n", ctx != NULL ? (const char *)ctx : "gpcgate", lvl, msg);
+}
+
+int
+cli_load_config(const char *prog, const char *path, struct gpc_cfg **cfg)
+{
+	char err[512], zone[256];
+	int r;
+
+	if ((r = gpc_cfg_load(path, cfg, err, sizeof(err))) != GPC_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return r;
+	}
+	/* Deadlines end at 24:00 in the bureaus' time zone, whatever the host's. */
+	snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", (*cfg)->time_zone);
+	if (strstr((*cfg)->time_zone, "..") != NULL || access(zone, R_OK) != 0) {
+		fprintf(stderr, "%s: %s: provisioner.time_zone: unknown time zone \"%.64s\"\n",
+		    prog, (*cfg)->path, (*cfg)->time_zone);
+		gpc_cfg_free(*cfg);
+		*cfg = NULL;
+		return GPC_ERR_CONFIG;
+	}
+	setenv("TZ", (*cfg)->time_zone, 1);
+	tzset();
+	return GPC_OK;
+}
+
+int
+cli_exit_code(int r)
+{
+	switch (r) {
+	case GPC_OK:
+		return EXIT_OK;
+	case GPC_ERR_UNAVAIL:
+	case GPC_ERR_TIMEOUT:
+	case GPC_ERR_TLS:
+		return EXIT_UNAVAIL;
+	case GPC_ERR_CONFIG:
+	case GPC_ERR_PERM:
+	case GPC_ERR_KEY:
+		return EXIT_CONFIG;
+	case GPC_ERR_NOMEM:
+	case GPC_ERR_IO:
+		return EXIT_SOFTWARE;
+	}
+	return EXIT_REFUSED;
+}

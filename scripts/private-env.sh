@@ -1,0 +1,120 @@
+# gpcgate — a complete private installation in one directory, for the demo
+# and the integration tests: a private slapd, keys, a throwaway bureau PKI,
+# a configuration and a spool.  Source this file (bash), then:
+#
+#   gpc_env_setup DIR     everything below DIR (short: mktemp -d /tmp/g.XXXXXX)
+#   gpc_env_teardown DIR  stop slapd
+#
+# After setup:
+#   DIR/gpcgate.conf      the configuration (bureaus 150102 with rsa.pem,
+#                         150100 with ec.pem for 1501xx, 150103 with sm2.pem)
+#   DIR/pki/              the PKI of scripts/mkpki
+#   DIR/keys/             seal and index keys
+#   DIR/spool/, DIR/outbox/
+#   DIR/pam.d/            pam_wrapper service files: gpcgate (auth+account)
+# and the variables of scripts/slapd.sh plus GPC_CONF, GPC_CTL, GPC_PROVD,
+# GPC_PAM_SO, GPC_PAM_WRAPPER (the libpam_wrapper.so path).
+
+GPC_SRCDIR=${GPC_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# shellcheck source=scripts/slapd.sh
+. "$GPC_SRCDIR/scripts/slapd.sh"
+
+gpc_env_paths() {
+	local o=${O:-.}
+	case $o in /*) ;; *) o="$GPC_SRCDIR/$o" ;; esac
+	GPC_CTL="$o/provisioner/gpcgatectl"
+	GPC_PROVD="$o/provisioner/gpcgate-provisiond"
+	GPC_PAM_SO="$o/pam_module/pam_gpcgate.so"
+	GPC_PAM_WRAPPER=$(ls /usr/lib/*/libpam_wrapper.so /usr/lib/libpam_wrapper.so 2>/dev/null |
+	    head -n 1)
+}
+
+# gpc_env_config DIR [extra settings appended inside groups via sed]
+gpc_env_write_config() {
+	local dir=$1
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	cat >"$dir/gpcgate.conf" <<EOF
+# private gpcgate configuration in $dir
+directory = {
+  uri = [ "$GPC_LDAPI_URI" ];
+  base = "$GPC_BASE";
+  reader_dn = "$GPC_READER";
+  reader_password_file = "$dir/reader.pw";
+  writer_dn = "$GPC_WRITER";
+  writer_password_file = "$dir/writer.pw";
+  network_timeout_ms = 2000;
+  operation_timeout_ms = 5000;
+};
+totp = {
+  digits = 6;
+  period = 30;
+  algorithm = "sha1";
+  window = 1;
+  issuer = "政府采购云平台";
+  failure_limit = 5;
+  lockout_s = 900;
+};
+crypto = {
+  suite = "${GPC_SUITE:-standard}";
+  key_dir = "$dir/keys";
+};
+pam = {
+  fail_delay_ms = 0;
+  language = "en";
+  services = (
+    { service = "gpc-review"; roles = [ "reviewer" ]; }
+  );
+};
+provisioner = {
+  spool = "$dir/spool";
+  outbox = "$dir/outbox";
+  time_zone = "Asia/Shanghai";
+  bureaus = (
+    { issuer = "150102"; name = "新城区财政局"; certificate = "$dir/pki/rsa.pem"; },
+    { issuer = "150100"; name = "呼和浩特市财政局"; certificate = "$dir/pki/ec.pem";
+      jurisdiction = [ "1501" ]; },
+    { issuer = "150103"; name = "回民区财政局"; certificate = "$dir/pki/sm2.pem"; }
+  );
+};
+audit = {
+  file = "$dir/audit.log";
+  syslog = false;
+};
+EOF
+	chmod 0644 "$dir/gpcgate.conf"
+}
+
+gpc_env_setup() {
+	local dir=$1
+	gpc_env_paths
+	gpc_slapd_setup "$dir" "${GPC_TEST_BASE:-dc=gpcloud,dc=example}" \
+	    "${GPC_SUITE:-standard}" || return 1
+	gpc_slapd_start "$dir" || return 1
+	"$GPC_SRCDIR/scripts/mkpki" "$dir/pki" || return 1
+	(umask 077 && mkdir -p "$dir/keys")
+	gpc_env_write_config "$dir"
+	GPC_CONF="$dir/gpcgate.conf"
+	"$GPC_CTL" -f "$GPC_CONF" keys generate >/dev/null || return 1
+	mkdir -p "$dir/pam.d"
+	cat >"$dir/pam.d/gpcgate" <<EOF
+auth     required  $GPC_PAM_SO conf=$GPC_CONF
+account  required  $GPC_PAM_SO conf=$GPC_CONF
+EOF
+	cp "$dir/pam.d/gpcgate" "$dir/pam.d/gpc-review"
+	echo "auth required pam_deny.so" >"$dir/pam.d/other"
+	export GPC_CONF GPC_CTL GPC_PROVD GPC_PAM_SO GPC_PAM_WRAPPER
+}
+
+gpc_env_teardown() {
+	gpc_slapd_stop "$1"
+}
+
+# pamtester through pam_wrapper with this environment's service files:
+#   gpc_pam DIR SERVICE USER OPERATION... < answers
+gpc_pam() {
+	local dir=$1 service=$2 user=$3
+	shift 3
+	LD_PRELOAD="${GPC_PAM_PRELOAD:+$GPC_PAM_PRELOAD }$GPC_PAM_WRAPPER" PAM_WRAPPER=1 \
+	    PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" pamtester -v "$service" "$user" "$@"
+}
