@@ -23,7 +23,7 @@ OPT       = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined
 HARDEN    = -fPIC
 endif
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Itests/integration
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(OPT) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
@@ -44,6 +44,7 @@ UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:%.c=$(O)/%)
 INT_SRC   = $(sort $(wildcard tests/integration/test_*.c))
 INT_BIN   = $(INT_SRC:%.c=$(O)/%)
+INT_OBJ   = $(O)/tests/integration/itest.o
 HELP_SRC  = $(sort $(wildcard tests/harness/*.c))
 HELP_BIN  = $(HELP_SRC:%.c=$(O)/%)
 PROGS     = $(PAM_SO) $(PROVD) $(CTL)
@@ -54,7 +55,7 @@ all: $(PROGS)
 deps:
 	@scripts/deps
 
-$(O)/%.o: %.c $(wildcard lib/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
+$(O)/%.o: %.c $(wildcard lib/*.h tests/integration/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness:
@@ -79,8 +80,8 @@ $(CTL): $(O)/provisioner/gpcgatectl.o $(O)/provisioner/cli.o $(LIBA)
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBA)
 	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
-$(O)/tests/integration/%: $(O)/tests/integration/%.o $(LIBA)
-	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+$(O)/tests/integration/%: $(O)/tests/integration/%.o $(INT_OBJ) $(LIBA)
+	$(CC) -o $@ $< $(INT_OBJ) $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 $(O)/tests/harness/%: $(O)/tests/harness/%.o $(LIBA)
 	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS)

@@ -11,7 +11,8 @@
 #   DIR/pki/              the PKI of scripts/mkpki
 #   DIR/keys/             seal and index keys
 #   DIR/spool/, DIR/outbox/
-#   DIR/pam.d/            pam_wrapper service files: gpcgate (auth+account)
+#   DIR/pam.d/            pam_wrapper service files: gpcgate and gpc-review
+#                         (auth+account), alt (the same with DIR/alt.conf)
 # and the variables of scripts/slapd.sh plus GPC_CONF, GPC_CTL, GPC_PROVD,
 # GPC_PAM_SO, GPC_PAM_WRAPPER (the libpam_wrapper.so path).
 
@@ -102,6 +103,9 @@ auth     required  $GPC_PAM_SO conf=$GPC_CONF
 account  required  $GPC_PAM_SO conf=$GPC_CONF
 EOF
 	cp "$dir/pam.d/gpcgate" "$dir/pam.d/gpc-review"
+	# "alt" reads DIR/alt.conf, which a test writes as it needs (pam_wrapper
+	# copies the service files when a process starts: they cannot be added later)
+	sed "s|conf=[^ ]*|conf=$dir/alt.conf|" "$dir/pam.d/gpcgate" >"$dir/pam.d/alt"
 	echo "auth required pam_deny.so" >"$dir/pam.d/other"
 	export GPC_CONF GPC_CTL GPC_PROVD GPC_PAM_SO GPC_PAM_WRAPPER
 }
