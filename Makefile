@@ -55,7 +55,7 @@ all: $(PROGS)
 deps:
 	@scripts/deps
 
-$(O)/%.o: %.c $(wildcard lib/*.h tests/integration/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
+$(O)/%.o: %.c $(wildcard lib/*.h tests/integration/*.h provisioner/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness:
@@ -74,8 +74,10 @@ $(PAM_SO): $(O)/pam_module/pam_gpcgate.o $(LIBA) pam_module/pam_gpcgate.map
 $(PROVD): $(O)/provisioner/provisiond.o $(O)/provisioner/cli.o $(LIBA)
 	$(CC) -pie -o $@ $(O)/provisioner/provisiond.o $(O)/provisioner/cli.o $(LIBA) $(LDFLAGS) $(LIBS) $(shell pkg-config --libs libsystemd 2>/dev/null)
 
-$(CTL): $(O)/provisioner/gpcgatectl.o $(O)/provisioner/cli.o $(LIBA)
-	$(CC) -pie -o $@ $(O)/provisioner/gpcgatectl.o $(O)/provisioner/cli.o $(LIBA) $(LDFLAGS) $(LIBS)
+CTL_OBJ   = $(patsubst %.c,$(O)/%.o,provisioner/gpcgatectl.c $(wildcard provisioner/ctl_*.c)) \
+            $(O)/provisioner/cli.o
+$(CTL): $(CTL_OBJ) $(LIBA)
+	$(CC) -pie -o $@ $(CTL_OBJ) $(LIBA) $(LDFLAGS) $(LIBS)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBA)
 	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
@@ -122,6 +124,7 @@ install: all
 
 clean:
 	rm -f lib/*.o lib/*.a pam_module/*.o pam_module/*.so provisioner/*.o \
+	    tests/integration/*.o \
 	    $(PROVD) $(CTL) tests/unit/*.o tests/integration/*.o tests/harness/*.o \
 	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN)
 	rm -rf build-asan

@@ -1,0 +1,57 @@
+/*
+ * gpcgatectl — what its command files share.  Each command is
+ * `int cmd_NAME(struct ctl *c, int argc, char **argv)` with argv[0] the
+ * command's name, returning an exit code of cli.h; commands are listed in
+ * gpcgatectl.c.
+ */
+#ifndef GPC_CTL_H
+#define GPC_CTL_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cfg.h"
+#include "cli.h"
+#include "engine.h"
+#include "log.h"
+
+#define PROG "gpcgatectl"
+
+struct ctl {
+	const char *conf;      /* -f */
+	int json;              /* --json: machine-readable output */
+	struct gpc_cfg *cfg;   /* loaded by need_config() */
+	struct gpc_log lg;
+	struct gpc_engine *engine; /* opened by need_engine() */
+};
+
+void usage(FILE *f);
+
+/* Load the configuration once; prints the error.  GPC_OK or its error. */
+int need_config(struct ctl *c);
+
+/* Open the engine (writer session, keys) once; prints the error. */
+int need_engine(struct ctl *c);
+
+/* Print a JSON value, indented, keys sorted. */
+void print_json(json_t *j);
+
+/* Print a document's result for people. */
+void print_result(json_t *res);
+
+/*
+ * Read one line from stdin, prompting on stderr and without echo if asked
+ * (when stdin is a terminal).  malloc'd, wipe and free; NULL at end of input.
+ */
+char *read_line(const char *prompt, int noecho);
+
+int cmd_submit(struct ctl *c, int argc, char **argv);
+int cmd_check(struct ctl *c, int argc, char **argv);
+int cmd_results(struct ctl *c, int argc, char **argv);
+int cmd_sign(struct ctl *c, int argc, char **argv);
+int cmd_account(struct ctl *c, int argc, char **argv);
+int cmd_enroll(struct ctl *c, int argc, char **argv);
+int cmd_passwd(struct ctl *c, int argc, char **argv);
+int cmd_keys(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * gpcgatectl: configuration, engine, output and input helpers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "dir.h"
+#include "engine.h"
+#include "err.h"
+#include "qr.h"
+#include "seal.h"
+#include "sig.h"
+#include "spool.h"
+#include "totp.h"
+#include "util.h"
+#include "validate.h"
+
+void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [-f CONF] [--json] COMMAND [ARGS]\n"
+	    "\n"
+	    "documents:\n"
+	    "  submit FILE [--signature SIG]    put a document into the spool, atomically\n"
+	    "  check FILE [--signature SIG]     every check, nothing applied (dry run)\n"
+	    "  results [ID]                     list results, or show one\n"
+	    "  sign FILE --key KEY --cert CERT [--out SIG]\n"
+	    "                                   sign a decision (CMS, or SM2 for SM2 keys)\n"
+	    "accounts:\n"
+	    "  account show UID                 an account, personal data masked\n"
+	    "  enroll UID [--invert]            new authenticator: QR code, confirm a code\n"
+	    "  enroll UID --no-confirm --secret-file FILE\n"
+	    "                                   for scripts: write the new secret to FILE\n"
+	    "  passwd UID [--password-file FILE]\n"
+	    "                                   set a password (the holder changes it at\n"
+	    "                                   first login)\n"
+	    "keys:\n"
+	    "  keys generate                    add a new seal and index key version\n"
+	    "\n"
+	    "exit codes: 0 ok, 1 refused, 2 usage, 3 directory unavailable,\n"
+	    "            4 configuration/keys, 5 other failure\n");
+}
+
+int
+need_config(struct ctl *c)
+{
+	if (c->cfg != NULL)
+		return GPC_OK;
+	return cli_load_config(PROG, c->conf, &c->cfg);
+}
+
+int
+need_engine(struct ctl *c)
+{
+	int r;
+
+	if ((r = need_config(c)) != GPC_OK)
+		return r;
+	if (c->engine != NULL)
+		return GPC_OK;
+	if ((r = gpc_engine_new(c->cfg, &c->lg, &c->engine)) != GPC_OK)
+		fprintf(stderr, PROG ": %s\n", gpc_strerror(r));
+	return r;
+}
+
+void
+print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+}
+
+/* One result, for people. */
+void
+print_result(json_t *res)
+{
+	json_t *reasons = json_object_get(res, "reasons"), *effects = json_object_get(res, "effects");
+	const char *what = json_string_value(json_object_get(res, "action"));
+	size_t i;
+	json_t *v;
+
+	if (what == NULL)
+		what = json_string_value(json_object_get(res, "kind"));
+	printf("%s", json_string_value(json_object_get(res, "id")) != NULL ?
+	    json_string_value(json_object_get(res, "id")) :
+	    json_string_value(json_object_get(res, "file")));
+	if (what != NULL)
+		printf(" (%s)", what);
+	printf(": %s\n", json_string_value(json_object_get(res, "outcome")));
+	json_array_foreach(reasons, i, v) {
+		const char *field = json_string_value(json_object_get(v, "field"));
+
+		printf("  reason %s%s%s: %s\n", json_string_value(json_object_get(v, "code")),
+		    field != NULL && *field ? " at " : "", field != NULL ? field : "",
+		    json_string_value(json_object_get(v, "message")));
+	}
+	json_array_foreach(effects, i, v)
+		printf("  %s\n", json_string_value(v));
+	if (json_object_get(res, "signer") != NULL)
+		printf("  signed by %s\n", json_string_value(json_object_get(res, "signer")));
+}
+
+/* Read one line from the terminal (or stdin) without echo if asked. */
+char *
+read_line(const char *prompt, int noecho)
+{
+	struct termios old, raw;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int tty = isatty(STDIN_FILENO), restored = 1;
+
+	if (prompt != NULL && tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+	}
+	if (noecho && tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)ECHO;
+		restored = tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0;
+	}
+	n = getline(&line, &cap, stdin);
+	if (!restored) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n < 0) {
+		if (line != NULL)
+			gpc_freezero(line, cap);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
