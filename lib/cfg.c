@@ -94,6 +94,7 @@ static const struct key provisioner_keys[] = {
 	{ "max_clock_skew_s", K_INT, OFF(max_clock_skew_s), 0, 86400, NULL, NULL },
 	{ "enroll_code_ttl_s", K_INT, OFF(enroll_code_ttl_s), 60, 86400 * 30, NULL, NULL },
 	{ "rescan_s", K_INT, OFF(rescan_s), 1, 86400, NULL, NULL },
+	{ "hold_s", K_INT, OFF(hold_s), 0, 86400 * 7, NULL, NULL },
 	{ "bureaus", K_CUSTOM, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
@@ -430,6 +431,7 @@ set_defaults(struct gpc_cfg *c)
 	c->max_clock_skew_s = 300;
 	c->enroll_code_ttl_s = 72 * 3600;
 	c->rescan_s = 60;
+	c->hold_s = 600;
 	c->audit_syslog = 1;
 	if ((c->issuer = strdup("政府采购云平台")) == NULL ||
 	    (c->key_dir = strdup("/etc/gpcgate/keys")) == NULL ||

@@ -92,6 +92,7 @@ struct gpc_cfg {
 	int max_clock_skew_s;    /* issued_at tolerated this far in the future */
 	int enroll_code_ttl_s;
 	int rescan_s;
+	int hold_s;              /* a document refused for a missing target waits this long */
 	struct gpc_bureau *bureaus;
 	size_t nbureaus;
 

@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "dir.h"
 #include "doc.h"
 #include "engine.h"
@@ -27,6 +29,7 @@ struct gpc_engine {
 	const struct gpc_log *lg;
 	struct gpc_dir *dir;
 	struct gpc_keys *keys;
+	struct gpc_audit *audit;
 	time_t (*clock)(void *);
 	void *clock_ctx;
 };
@@ -40,6 +43,7 @@ struct plan {
 	char *target_unit;
 	char *target_account;
 	char *holder_index;      /* recorded with identity_misuse */
+	char *app_kind;          /* approve/deny: the application's kind */
 	char *flag;
 	int untrusted;           /* signature failed: record nothing under its id */
 	char signer[256];
@@ -70,6 +74,7 @@ plan_free(struct plan *p)
 	free(p->target_unit);
 	free(p->target_account);
 	free(p->holder_index);
+	free(p->app_kind);
 	free(p->flag);
 }
 
@@ -1148,6 +1153,7 @@ plan_approve_deny(struct gpc_engine *e, const struct gpc_doc *d, const struct gp
 	}
 	set_str(&p->target_unit, app->unit);
 	set_str(&p->target_account, app->uid);
+	set_str(&p->app_kind, app->kind);
 	check_jurisdiction(p, b, app->region);
 	if (strcmp(app->state, "pending") != 0) {
 		gpc_reasons_add(&p->rs, "illegal_transition", "application",
@@ -1675,6 +1681,88 @@ out:
 	return r;
 }
 
+/*
+ * Steps 2 and 3 for a checked document: record it (with its sealed plan
+ * unless refused), apply the plan, finish the record.  GPC_ERR_EXISTS: its
+ * id was recorded meanwhile (the caller treats it as a replay).
+ */
+static int
+commit(struct gpc_engine *e, const struct gpc_doc *d, const char *digest, struct plan *p,
+    json_t *res)
+{
+	char *plan_text = NULL, *sealed = NULL, *rdn = NULL;
+	int r;
+
+	if (strcmp(p->outcome, "rejected") == 0)
+		return add_record(e, d, digest, p, res, "rejected", NULL);
+	if ((plan_text = json_dumps(p->ops, JSON_COMPACT)) == NULL) {
+		r = GPC_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = gpc_dir_record_dn(e->dir, d->id, &rdn)) != GPC_OK)
+		goto out;
+	/* The plan holds names, phones and sealed IDs: sealed to its record. */
+	if ((r = gpc_seal(e->keys, rdn, (const unsigned char *)plan_text, strlen(plan_text),
+	    &sealed)) != GPC_OK)
+		goto out;
+	if ((r = add_record(e, d, digest, p, res, "applying", sealed)) != GPC_OK)
+		goto out;
+	/* The record holds the plan: from here a crash is repaired by redo(). */
+	if ((r = apply_plan(e, p->ops)) != GPC_OK)
+		goto out;
+	r = finish_record(e, d->id, p->outcome);
+out:
+	gpc_freezero_str(plan_text);
+	free(sealed);
+	free(rdn);
+	return r;
+}
+
+/* One audit line per document: what it was, what came of it; no personal data. */
+static void
+audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const struct plan *p,
+    const char *event)
+{
+	json_t *f = json_object(), *codes = json_array(), *v, *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "reasons"), i, v)
+		json_array_append(codes, json_object_get(v, "code"));
+	json_object_set_new(f, "id", json_string(d->id));
+	json_object_set_new(f, "doc", json_string(d->type == GPC_DOC_APPLICATION ?
+	    "application" : "decision"));
+	if (d->kind != NULL)
+		json_object_set_new(f, "kind", json_string(d->kind));
+	if (d->action != NULL)
+		json_object_set_new(f, "action", json_string(d->action));
+	if (d->issuer != NULL)
+		json_object_set_new(f, "issuer", json_string(d->issuer));
+	json_object_set(f, "outcome", json_object_get(res, "outcome"));
+	json_object_set_new(f, "reasons", codes);
+	if (p != NULL && p->target_unit != NULL)
+		json_object_set_new(f, "unit", json_string(p->target_unit));
+	if (p != NULL && p->target_account != NULL)
+		json_object_set_new(f, "uid", json_string(p->target_account));
+	if (p != NULL && p->app_kind != NULL)
+		json_object_set_new(f, "application_kind", json_string(p->app_kind));
+	if (json_object_get(res, "cause") != NULL)
+		json_object_set(f, "cause", json_object_get(res, "cause"));
+	(void)gpc_audit_event(e->audit, event, f);
+	json_decref(f);
+	/* and each notice sent, by kind and addressee's account, never its content */
+	json_array_foreach(p != NULL ? p->ops : NULL, i, o) {
+		json_t *n, *body = json_object_get(o, "body");
+
+		if (body == NULL)
+			continue;
+		n = json_pack("{s:O?, s:s, s:O?, s:O?}", "kind", json_object_get(body, "kind"),
+		    "document", d->id, "unit", json_object_get(body, "unit"), "uid",
+		    json_object_get(body, "account"));
+		(void)gpc_audit_event(e->audit, "notice", n);
+		json_decref(n);
+	}
+}
+
 /* ---- processing ------------------------------------------------------------------------ */
 
 static const char *
@@ -1739,6 +1827,35 @@ log_outcome(struct gpc_engine *e, const struct gpc_doc *d, json_t *res)
 	    json_string_value(json_object_get(json_array_get(reasons, 0), "code")) : "");
 }
 
+/*
+ * Whether a refused document should wait instead: documents can arrive out
+ * of order (a suspension before the registration it names is processed, a
+ * reinstatement before its suspension).  One refused only because its
+ * target is missing or not yet in the right state stays in the spool for
+ * provisioner.hold_s after it arrived, and is checked again on each run;
+ * after that it is refused for good.
+ */
+static int
+held(struct gpc_engine *e, const char *path, const struct plan *p)
+{
+	struct stat st;
+	size_t i;
+
+	if (e->cfg->hold_s <= 0 || p->rs.n == 0 || p->untrusted)
+		return 0;
+	for (i = 0; i < p->rs.n; i++)
+		if (strcmp(p->rs.v[i].code, "unknown_target") != 0 &&
+		    strcmp(p->rs.v[i].code, "illegal_transition") != 0)
+			return 0;
+	if (stat(path, &st) != 0)
+		return 0;
+	if (now_of(e) >= st.st_mtime + e->cfg->hold_s)
+		return 0;
+	gpc_log_msg(e->lg, LOG_INFO, "%.128s: waits for an earlier document (%s), up to %d s",
+	    file_name(path), p->rs.v[0].code, e->cfg->hold_s);
+	return 1;
+}
+
 static int
 process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_doc_type type,
     int dry_run, json_t **result)
@@ -1748,7 +1865,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 	struct record *rec = NULL;
 	struct plan p;
 	json_t *res = NULL;
-	char *raw = NULL, digest[65], *plan_text = NULL, *sealed_plan = NULL, *rdn = NULL;
+	char *raw = NULL, digest[65];
 	size_t len = 0, i;
 	int r, attempt;
 
@@ -1810,29 +1927,21 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 			r = GPC_OK;
 			goto out;
 		}
-		if (strcmp(p.outcome, "rejected") == 0) {
-			/*
-			 * An unsigned or forged document proves nothing about its
-			 * id: record nothing under it.
-			 */
-			if (p.untrusted) {
-				log_outcome(e, d, res);
-				r = finish_file(e, path, d->id, res);
-				goto out;
-			}
-			r = add_record(e, d, digest, &p, res, "rejected", NULL);
-		} else {
-			if ((plan_text = json_dumps(p.ops, JSON_COMPACT)) == NULL ||
-			    (r = gpc_dir_record_dn(e->dir, d->id, &rdn)) != GPC_OK) {
-				r = r != GPC_OK ? r : GPC_ERR_NOMEM;
-				goto out;
-			}
-			if ((r = gpc_seal(e->keys, rdn, (const unsigned char *)plan_text,
-			    strlen(plan_text), &sealed_plan)) != GPC_OK)
-				goto out;
-			r = add_record(e, d, digest, &p, res, "applying", sealed_plan);
+		if (strcmp(p.outcome, "rejected") == 0 && held(e, path, &p)) {
+			r = GPC_ERR_AGAIN;
+			goto out;
 		}
-		if (r == GPC_ERR_EXISTS) {
+		/*
+		 * An unsigned or forged document proves nothing about its id:
+		 * record nothing under it.
+		 */
+		if (p.untrusted) {
+			log_outcome(e, d, res);
+			audit_document(e, d, res, &p, "document");
+			r = finish_file(e, path, d->id, res);
+			goto out;
+		}
+		if ((r = commit(e, d, digest, &p, res)) == GPC_ERR_EXISTS) {
 			/* Someone recorded this id meanwhile: treat as a replay. */
 			json_decref(res);
 			res = NULL;
@@ -1842,13 +1951,8 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 		}
 		if (r != GPC_OK)
 			goto out;
-		if (strcmp(p.outcome, "rejected") != 0) {
-			/* The record holds the plan: from here a crash is repaired by redo. */
-			if ((r = apply_plan(e, p.ops)) != GPC_OK ||
-			    (r = finish_record(e, d->id, p.outcome)) != GPC_OK)
-				goto out;
-		}
 		log_outcome(e, d, res);
+		audit_document(e, d, res, &p, "document");
 		r = finish_file(e, path, d->id, res);
 		goto out;
 	}
@@ -1885,6 +1989,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 			goto out;
 		}
 		log_outcome(e, d, res);
+		audit_document(e, d, res, &p, "document");
 		snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
 		r = finish_file(e, path, name, res);
 	}
@@ -1900,9 +2005,6 @@ out:
 	plan_free(&p);
 	if (raw != NULL)
 		gpc_freezero(raw, len);
-	gpc_freezero_str(plan_text);
-	free(sealed_plan);
-	free(rdn);
 	return r;
 }
 
@@ -1923,6 +2025,11 @@ gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_e
 		gpc_log_msg(lg, LOG_ERR, "keys in %.200s: %s", cfg->key_dir, gpc_strerror(r));
 		goto fail;
 	}
+	if ((r = gpc_audit_open(cfg->audit_file, program_invocation_short_name,
+	    cfg->audit_syslog ? lg : NULL, &e->audit)) != GPC_OK) {
+		gpc_log_msg(lg, LOG_ERR, "audit file %.200s: cannot open", cfg->audit_file);
+		goto fail;
+	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_WRITER, lg, &e->dir)) != GPC_OK)
 		goto fail;
 	*out = e;
@@ -1939,6 +2046,7 @@ gpc_engine_free(struct gpc_engine *e)
 		return;
 	gpc_dir_close(e->dir);
 	gpc_keys_free(e->keys);
+	gpc_audit_close(e->audit);
 	free(e);
 }
 
@@ -2050,8 +2158,10 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 		qsort(q, n, sizeof(*q), cmp_queued);
 	for (i = 0; i < n; i++) {
 		r = gpc_engine_process(e, q[i].ent->path, q[i].ent->type, NULL);
-		if (r == GPC_ERR_IO && errno == ENOENT)
-			continue; /* taken away meanwhile */
+		if ((r == GPC_ERR_IO && errno == ENOENT) || r == GPC_ERR_AGAIN) {
+			r = GPC_OK; /* taken away meanwhile, or waiting for an earlier one */
+			continue;
+		}
 		if (r != GPC_OK) {
 			gpc_log_msg(e->lg, LOG_ERR, "%.128s: not processed: %s", q[i].ent->name,
 			    gpc_strerror(r));
@@ -2063,5 +2173,210 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 	gpc_spool_entries_free(v, n);
 	if (done != NULL)
 		*done = count;
+	return r;
+}
+
+/* ---- deadlines and tombstones ---------------------------------------------------------- */
+
+/*
+ * The document id the engine gives the consequence of a passed deadline:
+ * derived from the suspension's id and the entry, so a sweep that runs
+ * twice (or after a crash) finds its own record and does nothing more.
+ */
+static int
+deadline_id(const char *decision, const char *dn, char out[40])
+{
+	char *text = NULL, hex[65];
+	int r;
+
+	if (gpc_asprintf(&text, "%s\n%s", decision != NULL ? decision : "", dn) < 0)
+		return GPC_ERR_NOMEM;
+	r = sha256_hex(text, strlen(text), hex);
+	free(text);
+	if (r == GPC_OK)
+		snprintf(out, 40, "deadline-%.24s", hex);
+	return r;
+}
+
+/* One suspension whose rectification deadline has passed. */
+static int
+deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
+{
+	struct gpc_doc d;
+	struct plan p;
+	struct record *rec = NULL;
+	json_t *res = NULL;
+	char *dn = NULL, *last = NULL, *on = NULL, *uid = NULL, *unit = NULL, *deadline = NULL;
+	char id[40], digest[65], *ldn;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	plan_init(&p);
+	if ((ldn = ldap_get_dn(gpc_dir_ldap(e->dir), en)) == NULL)
+		return GPC_ERR_LDAP;
+	dn = strdup(ldn);
+	ldap_memfree(ldn);
+	last = gpc_dir_get(e->dir, en, "gpcLastDecision");
+	on = gpc_dir_get(e->dir, en, "gpcOnDeadline");
+	uid = gpc_dir_get(e->dir, en, "uid");
+	unit = gpc_dir_get(e->dir, en, "gpcUnitCode");
+	deadline = gpc_dir_get(e->dir, en, "gpcDeadline");
+	if (dn == NULL || unit == NULL) {
+		r = GPC_ERR_LDAP;
+		goto out;
+	}
+	if ((r = deadline_id(last, dn, id)) != GPC_OK || (r = load_record(e, id, &rec)) != GPC_OK)
+		goto out;
+	if (rec != NULL) {
+		/* done before; a crash may have left its plan or its result to finish */
+		if (strcmp(rec->outcome, "applying") == 0 && (r = redo(e, id, rec)) != GPC_OK)
+			goto out;
+		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL)
+			r = gpc_spool_write_result(e->cfg->spool, id, res);
+		goto out;
+	}
+	d.type = GPC_DOC_DECISION;
+	d.id = id;
+	d.when = now_of(e);
+	d.target_unit = unit;
+	d.target_account = uid;
+	d.reason_code = "deadline_passed";
+	d.reason_text = last;
+	if ((r = sha256_hex(id, strlen(id), digest)) != GPC_OK)
+		goto out;
+	if (on != NULL && strcmp(on, "terminate") == 0) {
+		d.action = "terminate";
+		if ((r = plan_state_change(e, &d, NULL, &p)) != GPC_OK)
+			goto out;
+	} else {
+		json_t *n = notice_new(e, "deadline_passed", id);
+		char name[96];
+
+		d.action = "notify";
+		set_str(&p.target_unit, unit);
+		set_str(&p.target_account, uid);
+		json_object_set_new(n, "unit", json_string(unit));
+		if (uid != NULL)
+			json_object_set_new(n, "account", json_string(uid));
+		json_object_set_new(n, "suspension", json_string(last != NULL ? last : ""));
+		json_object_set_new(n, "deadline", json_string(deadline != NULL ? deadline : ""));
+		snprintf(name, sizeof(name), "%s.deadline", id);
+		op_notice(&p, name, n);
+		effect(&p, "the rectification deadline of %s passed; the account stays suspended "
+		    "and the bureau is notified", last != NULL ? last : "?");
+		p.outcome = "applied";
+	}
+	if (p.rs.n > 0)
+		p.outcome = "rejected";
+	res = result_new(e, &d, "-", digest, &p);
+	/* recorded as caused by the suspension */
+	json_object_set_new(res, "cause", json_string(last != NULL ? last : ""));
+	if ((r = commit(e, &d, digest, &p, res)) == GPC_ERR_EXISTS)
+		r = GPC_OK;
+	if (r != GPC_OK)
+		goto out;
+	/* like any document, it leaves a result: the results directory tells the story */
+	if ((r = gpc_spool_write_result(e->cfg->spool, id, res)) != GPC_OK)
+		goto out;
+	gpc_log_msg(e->lg, LOG_NOTICE, "%s %.64s: deadline of %.64s passed: %s", uid != NULL ?
+	    "account" : "unit", uid != NULL ? uid : unit, last != NULL ? last : "?",
+	    strcmp(d.action, "notify") == 0 ? "bureau notified" : p.outcome);
+	audit_document(e, &d, res, &p, "deadline");
+	if (done != NULL)
+		(*done)++;
+out:
+	json_decref(res);
+	record_free(rec);
+	plan_free(&p);
+	free(dn);
+	free(last);
+	free(on);
+	free(uid);
+	free(unit);
+	free(deadline);
+	return r;
+}
+
+/* Delete tombstones whose retention has ended: accounts first, then empty units. */
+static int
+purge(struct gpc_engine *e, const char *now, size_t *done)
+{
+	static char *attrs[] = { "uid", "gpcUnitCode", NULL };
+	static const char *const classes[] = { "gpcAccount", "gpcUnit" };
+	LDAPMessage *res = NULL, *en;
+	LDAP *ld = gpc_dir_ldap(e->dir);
+	char *base = NULL, *filter = NULL;
+	size_t k;
+	int r = GPC_OK;
+
+	if (gpc_asprintf(&base, "ou=units,%s", gpc_dir_base(e->dir)) < 0)
+		return GPC_ERR_NOMEM;
+	for (k = 0; k < 2 && r == GPC_OK; k++) {
+		free(filter);
+		if (gpc_asprintf(&filter, "(&(objectClass=%s)(gpcState=terminated)"
+		    "(gpcPurgeAfter<=%s))", classes[k], now) < 0) {
+			r = GPC_ERR_NOMEM;
+			break;
+		}
+		if ((r = gpc_dir_search(e->dir, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, &res)) !=
+		    GPC_OK)
+			break;
+		for (en = ldap_first_entry(ld, res); en != NULL; en = ldap_next_entry(ld, en)) {
+			char *dn = ldap_get_dn(ld, en), *uid = gpc_dir_get(e->dir, en, "uid");
+			char *unit = gpc_dir_get(e->dir, en, "gpcUnitCode");
+			int dr = dn != NULL ? gpc_dir_delete(e->dir, dn) : GPC_ERR_LDAP;
+
+			/* a unit that still has (younger) tombstones below it waits */
+			if (dr == GPC_OK) {
+				json_t *f = json_pack("{s:s?, s:s?}", "uid", uid, "unit", unit);
+
+				(void)gpc_audit_event(e->audit, "purge", f);
+				json_decref(f);
+				if (done != NULL)
+					(*done)++;
+			} else if (dr != GPC_ERR_NOTFOUND && k == 0)
+				r = dr;
+			ldap_memfree(dn);
+			free(uid);
+			free(unit);
+		}
+		ldap_msgfree(res);
+		res = NULL;
+	}
+	free(filter);
+	free(base);
+	return r;
+}
+
+int
+gpc_engine_sweep(struct gpc_engine *e, size_t *done)
+{
+	static char *attrs[] = { "gpcLastDecision", "gpcOnDeadline", "uid", "gpcUnitCode",
+		"gpcDeadline", NULL };
+	LDAPMessage *res = NULL, *en;
+	LDAP *ld = gpc_dir_ldap(e->dir);
+	char now[16], *base = NULL, *filter = NULL;
+	int r;
+
+	if (done != NULL)
+		*done = 0;
+	gpc_time_generalized(now_of(e), now);
+	if (gpc_asprintf(&base, "ou=units,%s", gpc_dir_base(e->dir)) < 0 ||
+	    gpc_asprintf(&filter, "(&(|(objectClass=gpcAccount)(objectClass=gpcUnit))"
+	    "(gpcState=suspended)(gpcDeadline<=%s))", now) < 0) {
+		r = GPC_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = gpc_dir_search(e->dir, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, &res)) !=
+	    GPC_OK)
+		goto out;
+	for (en = ldap_first_entry(ld, res); en != NULL; en = ldap_next_entry(ld, en))
+		if ((r = deadline_passed(e, en, done)) != GPC_OK)
+			goto out;
+	r = purge(e, now, done);
+out:
+	ldap_msgfree(res);
+	free(base);
+	free(filter);
 	return r;
 }

@@ -70,7 +70,9 @@ int gpc_engine_run_once(struct gpc_engine *e, size_t *done);
  * On return the file is archived (or moved to rejected/) and its result
  * written, unless an error is returned: then nothing was decided and the
  * file stays for the next run.  *result, if not NULL, gets the result
- * object (json_decref).  Returns GPC_OK (whatever the outcome),
+ * object (json_decref).  Returns GPC_OK (whatever the outcome), GPC_ERR_AGAIN
+ * (refused only for a missing target or an illegal transition, and younger
+ * than provisioner.hold_s: it waits in the spool for an earlier document),
  * GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_IO, GPC_ERR_NOMEM.
  */
 int gpc_engine_process(struct gpc_engine *e, const char *path, enum gpc_doc_type type,
@@ -84,6 +86,19 @@ int gpc_engine_process(struct gpc_engine *e, const char *path, enum gpc_doc_type
  */
 int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_path,
     enum gpc_doc_type type, json_t **result);
+
+/*
+ * What time does: each suspension whose rectification deadline (24:00 of
+ * its date, stored as an instant) has passed gets its consequence — with
+ * on_deadline "terminate" the account (or unit) is terminated, recorded as
+ * caused by the suspension (reason deadline_passed, the record's result
+ * names it as "cause"); with "notify" a deadline_passed notice goes to the
+ * outbox once — and each tombstone whose retention ended is deleted.  Each
+ * consequence is a document of its own (id "deadline-<hash>"), so it
+ * happens exactly once.  *done (may be NULL) counts what was done.
+ * Returns GPC_OK or a directory error.
+ */
+int gpc_engine_sweep(struct gpc_engine *e, size_t *done);
 
 /*
  * The result of a document already processed, from its record: *result is

@@ -30,6 +30,7 @@ gpc_strerror(int err)
 	case GPC_ERR_EXISTS: return "already exists";
 	case GPC_ERR_DENIED: return "insufficient access";
 	case GPC_ERR_KEY: return "key missing or invalid";
+	case GPC_ERR_AGAIN: return "waiting for an earlier document";
 	}
 	return "unknown error";
 }

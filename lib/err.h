@@ -35,6 +35,7 @@ enum {
 	GPC_ERR_EXISTS = -23,    /* the entry or file already exists */
 	GPC_ERR_DENIED = -24,    /* the directory's access control refused */
 	GPC_ERR_KEY = -25,       /* a key file is missing or of the wrong size */
+	GPC_ERR_AGAIN = -26,     /* not yet: waits for an earlier document */
 };
 
 /*

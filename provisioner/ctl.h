@@ -53,5 +53,7 @@ int cmd_account(struct ctl *c, int argc, char **argv);
 int cmd_enroll(struct ctl *c, int argc, char **argv);
 int cmd_passwd(struct ctl *c, int argc, char **argv);
 int cmd_keys(struct ctl *c, int argc, char **argv);
+int cmd_unit(struct ctl *c, int argc, char **argv);
+int cmd_outbox(struct ctl *c, int argc, char **argv);
 
 #endif

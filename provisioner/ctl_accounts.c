@@ -56,36 +56,59 @@ mask_name(const char *name, char *out, size_t len)
 	snprintf(out, len, "%.*s**", (int)first, name);
 }
 
-int
-cmd_account(struct ctl *c, int argc, char **argv)
+/* The local date a deadline (24:00 of that date) belongs to: the instant minus a second. */
+static void
+deadline_date(time_t t, char out[11])
 {
-	struct gpc_account *a = NULL;
-	char mobile[12], name[16], t[21];
-	json_t *j;
-	int r;
+	struct tm tm;
+	time_t last = t - 1;
 
-	if (argc != 3 || strcmp(argv[1], "show") != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if ((r = find_account(c, argv[2], &a)) != GPC_OK)
-		return cli_exit_code(r);
+	localtime_r(&last, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static json_t *
+account_json(const struct gpc_account *a)
+{
+	char mobile[12], name[16], t[21], day[11];
+	json_t *j;
+
 	gpc_mask_mobile(a->mobile != NULL ? a->mobile : "", mobile);
 	mask_name(a->name, name, sizeof(name));
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:b, s:b}",
+	j = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:b, s:b}",
 	    "uid", a->uid, "unit", a->unit_code ? a->unit_code : "", "unit_state",
-	    a->unit_state, "state", a->state, "reason", a->state_reason, "role", a->role,
-	    "holder", name, "id_number", a->holder_masked ? a->holder_masked : "-",
-	    "mobile", mobile, "last_decision", a->last_decision,
-	    "enrolled", a->seed_sealed != NULL, "password_locked", a->pw_locked);
+	    a->unit_state, "state", a->state, "reason", a->state_reason, "reason_text",
+	    a->state_text, "role", a->role, "holder", name, "id_number",
+	    a->holder_masked ? a->holder_masked : "-", "mobile", mobile, "last_decision",
+	    a->last_decision, "enrolled", a->seed_sealed != NULL, "password_locked",
+	    a->pw_locked);
 	if (a->deadline != 0) {
-		gpc_time_rfc3339(a->deadline, t);
-		json_object_set_new(j, "deadline", json_string(t));
+		deadline_date(a->deadline, day);
+		json_object_set_new(j, "deadline", json_string(day));
+		json_object_set_new(j, "on_deadline", json_string(a->on_deadline ?
+		    a->on_deadline : ""));
 	}
 	if (a->last_login != 0) {
 		gpc_time_rfc3339(a->last_login, t);
 		json_object_set_new(j, "last_login", json_string(t));
 	}
+	if (a->holder_since != 0) {
+		gpc_time_rfc3339(a->holder_since, t);
+		json_object_set_new(j, "holder_since", json_string(t));
+	}
+	return j;
+}
+
+static int
+account_show(struct ctl *c, const char *uid)
+{
+	struct gpc_account *a = NULL;
+	json_t *j;
+	int r;
+
+	if ((r = find_account(c, uid, &a)) != GPC_OK)
+		return cli_exit_code(r);
+	j = account_json(a);
 	if (c->json)
 		print_json(j);
 	else {
@@ -95,17 +118,231 @@ cmd_account(struct ctl *c, int argc, char **argv)
 		printf("post       %s\n", a->role);
 		printf("state      %s%s%s\n", a->state, a->state_reason ? " — " : "",
 		    a->state_reason ? a->state_reason : "");
+		if (a->state_text != NULL)
+			printf("reason     %s\n", a->state_text);
 		if (a->deadline != 0)
-			printf("deadline   %s\n", json_string_value(json_object_get(j, "deadline")));
-		printf("holder     %s, ID %s, mobile %s\n", name,
-		    a->holder_masked ? a->holder_masked : "-", mobile);
+			printf("deadline   %s (24:00 %s), then %s\n",
+			    json_string_value(json_object_get(j, "deadline")), c->cfg->time_zone,
+			    a->on_deadline ? a->on_deadline : "?");
+		printf("holder     %s, ID %s, mobile %s\n",
+		    json_string_value(json_object_get(j, "holder")),
+		    a->holder_masked ? a->holder_masked : "-",
+		    json_string_value(json_object_get(j, "mobile")));
+		if (a->holder_since != 0)
+			printf("since      %s\n",
+			    json_string_value(json_object_get(j, "holder_since")));
 		printf("enrolled   %s\n", a->seed_sealed != NULL ? "yes" : "no");
+		printf("locked     %s\n", a->pw_locked ? "yes (binds refused)" : "no");
+		if (a->last_login != 0)
+			printf("last login %s\n",
+			    json_string_value(json_object_get(j, "last_login")));
 		if (a->last_decision != NULL)
 			printf("last doc   %s\n", a->last_decision);
 	}
 	json_decref(j);
 	gpc_account_free(a);
 	return EXIT_OK;
+}
+
+/* account list [--unit CODE] [--state STATE] */
+static int
+account_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = { { "unit", required_argument, NULL, 'u' },
+		{ "state", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	static char *attrs[] = { "uid", "gpcUnitCode", "gpcRole", "gpcState", "gpcStateReason",
+		"gpcTotpSeed", NULL };
+	const char *unit = NULL, *state = NULL;
+	char *filter = NULL, *base = NULL, *eu = NULL, *es = NULL;
+	LDAPMessage *res = NULL, *en;
+	json_t *all = json_array();
+	struct gpc_dir *d;
+	int ch, r, ex = EXIT_SOFTWARE;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "u:s:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'u': unit = optarg; break;
+		case 's': state = optarg; break;
+		default: usage(stderr); json_decref(all); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		json_decref(all);
+		return EXIT_USAGE;
+	}
+	if ((r = need_engine(c)) != GPC_OK) {
+		json_decref(all);
+		return cli_exit_code(r);
+	}
+	d = gpc_engine_dir(c->engine);
+	if ((unit != NULL && gpc_dir_filter_escape(unit, strlen(unit), &eu) != GPC_OK) ||
+	    (state != NULL && gpc_dir_filter_escape(state, strlen(state), &es) != GPC_OK) ||
+	    gpc_asprintf(&filter, "(&(objectClass=gpcAccount)%s%s%s%s%s%s)",
+	    eu ? "(gpcUnitCode=" : "", eu ? eu : "", eu ? ")" : "",
+	    es ? "(gpcState=" : "", es ? es : "", es ? ")" : "") < 0 ||
+	    gpc_asprintf(&base, "ou=units,%s", gpc_dir_base(d)) < 0)
+		goto out;
+	if ((r = gpc_dir_search(d, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, &res)) != GPC_OK) {
+		fprintf(stderr, PROG ": %s\n", gpc_strerror(r));
+		ex = cli_exit_code(r);
+		goto out;
+	}
+	for (en = ldap_first_entry(gpc_dir_ldap(d), res); en != NULL;
+	    en = ldap_next_entry(gpc_dir_ldap(d), en)) {
+		char *v[5] = { gpc_dir_get(d, en, "uid"), gpc_dir_get(d, en, "gpcUnitCode"),
+			gpc_dir_get(d, en, "gpcRole"), gpc_dir_get(d, en, "gpcState"),
+			gpc_dir_get(d, en, "gpcStateReason") };
+		char *seed = gpc_dir_get(d, en, "gpcTotpSeed");
+		int k;
+
+		json_array_append_new(all, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:b}",
+		    "uid", v[0], "unit", v[1], "role", v[2], "state", v[3], "reason", v[4],
+		    "enrolled", seed != NULL));
+		for (k = 0; k < 5; k++)
+			free(v[k]);
+		free(seed);
+	}
+	if (c->json)
+		print_json(all);
+	else {
+		size_t i;
+		json_t *a;
+
+		printf("%-24s %-18s %-9s %-10s %-8s %s\n", "ACCOUNT", "UNIT", "POST", "STATE",
+		    "ENROLLED", "REASON");
+		json_array_foreach(all, i, a)
+			printf("%-24s %-18s %-9s %-10s %-8s %s\n",
+			    json_string_value(json_object_get(a, "uid")),
+			    json_string_value(json_object_get(a, "unit")),
+			    json_string_value(json_object_get(a, "role")),
+			    json_string_value(json_object_get(a, "state")),
+			    json_is_true(json_object_get(a, "enrolled")) ? "yes" : "no",
+			    json_string_value(json_object_get(a, "reason")) ?
+			    json_string_value(json_object_get(a, "reason")) : "");
+	}
+	ex = EXIT_OK;
+out:
+	ldap_msgfree(res);
+	json_decref(all);
+	free(filter);
+	free(base);
+	free(eu);
+	free(es);
+	return ex;
+}
+
+int
+cmd_account(struct ctl *c, int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "show") == 0)
+		return account_show(c, argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return account_list(c, argc - 1, argv + 1);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* unit show CODE */
+int
+cmd_unit(struct ctl *c, int argc, char **argv)
+{
+	static char *attrs[] = { "gpcUnitCode", "o", "postalAddress", "gpcAuthority", "gpcRegion",
+		"gpcContactName", "telephoneNumber", "gpcState", "gpcStateReason",
+		"gpcStateText", "gpcDeadline", "gpcOnDeadline", "gpcLastDecision", NULL };
+	static char *acct_attrs[] = { "uid", "gpcRole", "gpcState", NULL };
+	LDAPMessage *res = NULL, *accts = NULL, *en;
+	struct gpc_dir *d;
+	char *dn = NULL, *v[13], contact[16], phone[16];
+	json_t *j = NULL, *list;
+	int r, k, ex = EXIT_SOFTWARE;
+
+	if (argc != 3 || strcmp(argv[1], "show") != 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((r = need_engine(c)) != GPC_OK)
+		return cli_exit_code(r);
+	d = gpc_engine_dir(c->engine);
+	if (gpc_dir_unit_dn(d, argv[2], &dn) != GPC_OK) {
+		fprintf(stderr, PROG ": %s: not a unit code\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	r = gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=gpcUnit)", attrs, 1, &res);
+	if (r != GPC_OK || (en = ldap_first_entry(gpc_dir_ldap(d), res)) == NULL) {
+		fprintf(stderr, PROG ": no unit %s\n", argv[2]);
+		ex = r == GPC_OK || r == GPC_ERR_NOTFOUND ? EXIT_REFUSED : cli_exit_code(r);
+		goto out;
+	}
+	for (k = 0; k < 13; k++)
+		v[k] = gpc_dir_get(d, en, attrs[k]);
+	mask_name(v[5], contact, sizeof(contact));
+	/* a unit's phone is an office line, but it may be a person's mobile: mask it too */
+	if (v[6] != NULL && strlen(v[6]) == 11)
+		gpc_mask_mobile(v[6], phone);
+	else
+		snprintf(phone, sizeof(phone), "%s", v[6] != NULL ? v[6] : "-");
+	j = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "code",
+	    v[0], "name", v[1], "address", v[2], "authority", v[3], "region", v[4], "contact",
+	    contact, "phone", phone, "state", v[7], "reason", v[8], "reason_text", v[9],
+	    "last_decision", v[12]);
+	if (v[10] != NULL) {
+		time_t t;
+		char day[11];
+
+		if (gpc_time_parse_generalized(v[10], &t) == GPC_OK) {
+			deadline_date(t, day);
+			json_object_set_new(j, "deadline", json_string(day));
+		}
+		json_object_set_new(j, "on_deadline", json_string(v[11] ? v[11] : ""));
+	}
+	list = json_array();
+	if (gpc_dir_search(d, dn, LDAP_SCOPE_ONELEVEL, "(objectClass=gpcAccount)", acct_attrs, 0,
+	    &accts) == GPC_OK)
+		for (en = ldap_first_entry(gpc_dir_ldap(d), accts); en != NULL;
+		    en = ldap_next_entry(gpc_dir_ldap(d), en)) {
+			char *u = gpc_dir_get(d, en, "uid"), *ro = gpc_dir_get(d, en, "gpcRole");
+			char *st = gpc_dir_get(d, en, "gpcState");
+
+			json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?}", "uid", u, "role",
+			    ro, "state", st));
+			free(u);
+			free(ro);
+			free(st);
+		}
+	json_object_set_new(j, "accounts", list);
+	if (c->json)
+		print_json(j);
+	else {
+		size_t i;
+		json_t *a;
+
+		printf("unit       %s %s\n", v[0], v[1] ? v[1] : "");
+		printf("state      %s%s%s\n", v[7] ? v[7] : "?", v[8] ? " — " : "", v[8] ? v[8] : "");
+		if (json_object_get(j, "deadline") != NULL)
+			printf("deadline   %s (24:00 %s), then %s\n",
+			    json_string_value(json_object_get(j, "deadline")), c->cfg->time_zone,
+			    v[11] ? v[11] : "?");
+		printf("region     %s\n", v[4] ? v[4] : "-");
+		printf("address    %s\n", v[2] ? v[2] : "-");
+		printf("authority  %s\n", v[3] ? v[3] : "-");
+		printf("contact    %s, %s\n", contact, phone);
+		json_array_foreach(list, i, a)
+			printf("account    %-24s %-9s %s\n",
+			    json_string_value(json_object_get(a, "uid")),
+			    json_string_value(json_object_get(a, "role")),
+			    json_string_value(json_object_get(a, "state")));
+	}
+	for (k = 0; k < 13; k++)
+		free(v[k]);
+	ex = EXIT_OK;
+out:
+	json_decref(j);
+	ldap_msgfree(res);
+	ldap_msgfree(accts);
+	free(dn);
+	return ex;
 }
 
 int

@@ -254,3 +254,79 @@ out:
 	return ex;
 }
 
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+/* outbox list: the notices waiting for delivery, without their contents' secrets. */
+int
+cmd_outbox(struct ctl *c, int argc, char **argv)
+{
+	struct dirent **names = NULL;
+	json_t *all = json_array();
+	char *path = NULL;
+	int n, i, r;
+
+	if (argc != 2 || strcmp(argv[1], "list") != 0) {
+		usage(stderr);
+		json_decref(all);
+		return EXIT_USAGE;
+	}
+	if ((r = need_config(c)) != GPC_OK) {
+		json_decref(all);
+		return cli_exit_code(r);
+	}
+	if ((n = scandir(c->cfg->outbox, &names, NULL, alphasort)) < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", c->cfg->outbox, strerror(errno));
+		json_decref(all);
+		return EXIT_SOFTWARE;
+	}
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]->d_name);
+		json_t *notice;
+
+		if (names[i]->d_name[0] != '.' && nl > 5 &&
+		    strcmp(names[i]->d_name + nl - 5, ".json") == 0 &&
+		    gpc_asprintf(&path, "%s/%s", c->cfg->outbox, names[i]->d_name) >= 0) {
+			if ((notice = json_load_file(path, 0, NULL)) != NULL) {
+				json_t *to = json_object_get(notice, "to");
+				const char *addressee = json_string_value(json_object_get(to, "bureau"));
+
+				/* who it goes to, never the code or the number itself */
+				if (addressee == NULL)
+					addressee = json_object_get(to, "mobile") != NULL ? "holder mobile" :
+					    json_object_get(to, "phone") != NULL ? "phone" : "-";
+				json_array_append_new(all, json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:s}",
+				    "file", names[i]->d_name, "kind", json_object_get(notice, "kind"),
+				    "document", json_object_get(notice, "document"),
+				    "unit", json_object_get(notice, "unit"),
+				    "account", json_object_get(notice, "account"), "to", addressee));
+				json_decref(notice);
+			}
+			free(path);
+			path = NULL;
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (c->json)
+		print_json(all);
+	else {
+		size_t k;
+		json_t *a;
+
+		printf("%-24s %-22s %-20s %-18s %s\n", "KIND", "DOCUMENT", "ACCOUNT", "UNIT", "TO");
+		json_array_foreach(all, k, a)
+			printf("%-24s %-22s %-20s %-18s %s\n",
+			    or_dash(json_string_value(json_object_get(a, "kind"))),
+			    or_dash(json_string_value(json_object_get(a, "document"))),
+			    or_dash(json_string_value(json_object_get(a, "account"))),
+			    or_dash(json_string_value(json_object_get(a, "unit"))),
+			    json_string_value(json_object_get(a, "to")));
+	}
+	json_decref(all);
+	return EXIT_OK;
+}

@@ -17,7 +17,8 @@ static const struct {
 } commands[] = {
 	{ "submit", cmd_submit }, { "check", cmd_check }, { "results", cmd_results },
 	{ "account", cmd_account }, { "enroll", cmd_enroll }, { "passwd", cmd_passwd },
-	{ "sign", cmd_sign }, { "keys", cmd_keys }, { NULL, NULL }
+	{ "sign", cmd_sign }, { "keys", cmd_keys }, { "unit", cmd_unit },
+	{ "outbox", cmd_outbox }, { NULL, NULL }
 };
 
 int

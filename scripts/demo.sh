@@ -62,6 +62,7 @@ code_at() { oathtool --totp -b "$(cat "$DIR/secret")" ${1:+-N "$1"}; }
 echo "gpcgate demo — private installation in $DIR"
 gpc_env_setup "$DIR" >"$DIR/setup.log" 2>&1 || fail "set up the private directory" "$DIR/setup.log"
 . "$DIR/env"
+DN_DEMO="uid=$UID_DEMO,gpcUnitCode=12150102900079199E,ou=units,$GPC_BASE"
 step "private slapd on $GPC_LDAP_URI and ldapi, gpcgate schema loaded, keys and a throwaway bureau CA made"
 
 render register.json
@@ -84,10 +85,17 @@ ctl account show "$UID_DEMO" >"$DIR/show" 2>&1 && grep -q '150102\*\*\*\*\*\*\*\
     ! grep -q 150102197904049038 "$DIR/show" || fail "account show masks the ID number" "$DIR/show"
 step "gpcgatectl account show: state active, ID shown as 150102********9038, never in clear"
 
-(umask 077 && printf 'Demo-Passw0rd-%s\n' "$RANDOM" >"$DIR/password")
-ctl passwd "$UID_DEMO" --password-file "$DIR/password" >"$DIR/out" 2>&1 || fail "set the first password" "$DIR/out"
+(umask 077 && printf 'First-Passw0rd-%s' "$RANDOM" >"$DIR/password0" &&
+    printf 'Holder-Passw0rd-%s' "$RANDOM" >"$DIR/password")
+ctl passwd "$UID_DEMO" --password-file "$DIR/password0" >"$DIR/out" 2>&1 || fail "set the first password" "$DIR/out"
+ldappasswd -x -H "$GPC_LDAPI_URI" -D "$DN_DEMO" -y "$DIR/password0" -t "$DIR/password0" \
+    -T "$DIR/password" >"$DIR/out" 2>&1 || fail "the holder changes the first password" "$DIR/out"
+ldapwhoami -x -H "$GPC_LDAPI_URI" -D "$DN_DEMO" -y "$DIR/password" >"$DIR/out" 2>&1 ||
+    fail "the holder binds with the new password" "$DIR/out"
+step "first password set by the bureau administrator, changed by the holder (the password policy allows nothing else first)"
+
 ctl enroll "$UID_DEMO" --no-confirm --secret-file "$DIR/secret" >"$DIR/out" 2>&1 || fail "enroll an authenticator" "$DIR/out"
-step "first password set through the directory's password policy; a TOTP seed enrolled, sealed in the directory"
+step "a TOTP seed enrolled (otpauth:// for the phone app), stored sealed in the directory"
 
 code=$(code_at) || fail "oathtool"
 login "$code" || fail "login with password and code $code" "$DIR/pam.log"
@@ -108,8 +116,8 @@ step "bureau 150102 suspended the account (holder_mismatch, deadline $(sed -n 's
 # the next step's code: unused, so only the suspension can refuse it
 code=$(code_at "$(date -u -d '+30 seconds' '+%Y-%m-%d %H:%M:%S UTC')")
 login "$code" && fail "a suspended account must not log in" "$DIR/pam.log"
-ldapwhoami -x -H "$GPC_LDAPI_URI" -D "uid=$UID_DEMO,gpcUnitCode=12150102900079199E,ou=units,$GPC_BASE" \
-    -y "$DIR/password" >/dev/null 2>&1 && fail "a plain LDAP bind of the suspended account must fail"
+ldapwhoami -x -H "$GPC_LDAPI_URI" -D "$DN_DEMO" -y "$DIR/password" >/dev/null 2>&1 &&
+    fail "a plain LDAP bind of the suspended account must fail"
 step "next login with a fresh code: refused; a plain ldapwhoami with the right password is refused too"
 
 gpc_env_teardown "$DIR"

@@ -7,7 +7,9 @@
 #
 # After setup:
 #   DIR/gpcgate.conf      the configuration (bureaus 150102 with rsa.pem,
-#                         150100 with ec.pem for 1501xx, 150103 with sm2.pem)
+#                         150100 with ec.pem for 1501xx, 150103 with sm2.pem;
+#                         159901 and 159902 with an expired and a not yet
+#                         valid certificate)
 #   DIR/pki/              the PKI of scripts/mkpki
 #   DIR/keys/             seal and index keys
 #   DIR/spool/, DIR/outbox/
@@ -71,11 +73,16 @@ provisioner = {
   spool = "$dir/spool";
   outbox = "$dir/outbox";
   time_zone = "Asia/Shanghai";
+  hold_s = ${GPC_HOLD_S:-0};
   bureaus = (
     { issuer = "150102"; name = "新城区财政局"; certificate = "$dir/pki/rsa.pem"; },
     { issuer = "150100"; name = "呼和浩特市财政局"; certificate = "$dir/pki/ec.pem";
       jurisdiction = [ "1501" ]; },
-    { issuer = "150103"; name = "回民区财政局"; certificate = "$dir/pki/sm2.pem"; }
+    { issuer = "150103"; name = "回民区财政局"; certificate = "$dir/pki/sm2.pem"; },
+    { issuer = "159901"; name = "expired certificate"; certificate = "$dir/pki/expired.pem";
+      jurisdiction = [ "15" ]; },
+    { issuer = "159902"; name = "future certificate"; certificate = "$dir/pki/future.pem";
+      jurisdiction = [ "15" ]; }
   );
 };
 audit = {

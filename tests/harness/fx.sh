@@ -10,7 +10,10 @@
 #   fx_outcome ID                     the outcome in results/ID.json
 #   fx_reasons ID                     the reason codes in results/ID.json
 #   fx_active UNIT ACCT [UID]         register+approve+password+enroll;
-#                                     password in $T/pw.UID, secret in $T/secret.UID
+#                                     password in $T/pw.UID (no newline; the
+#                                     holder set it after the administrative
+#                                     one), secret in $T/secret.UID
+#   fx_dn UID                         the account's DN
 #   fx_code UID [TIME]                a TOTP code for the account (oathtool)
 #   fx_login UID PASSWORD CODE [SERVICE] [OPS]   pamtester; output in $T/pam.out
 #   fx_ldap ARGS...                   ldapsearch as the directory administrator
@@ -28,6 +31,8 @@ fx_sign() {
 	150102) key=rsa ;;
 	150100) key=ec ;;
 	150103) key=sm2 ;;
+	159901) key=expired ;;
+	159902) key=future ;;
 	*) key=$2 ;;
 	esac
 	ctl sign "$1" --key "$T/pki/$key.key" --cert "$T/pki/$key.pem" >/dev/null
@@ -85,10 +90,20 @@ fx_active() { # UNIT ACCT [UID]
 	    >"$T/OK-$uid.json" && fx_process "$T/OK-$uid.json" "$(fx_bureau_of "$region")" ||
 	    return 1
 	[ "$(fx_outcome "OK-$uid")" = applied ] || return 1
-	(umask 077 && printf 'Pw-%s-%s-x\n' "$uid" "$RANDOM" >"$T/pw.$uid")
-	ctl passwd "$uid" --password-file "$T/pw.$uid" >/dev/null || return 1
+	# an administrative first password, then the holder's own (ppolicy's
+	# pwdMustChange: after an administrative set only a change is allowed)
+	(umask 077 && printf 'First-%s-%s' "$uid" "$RANDOM" >"$T/pw0.$uid" &&
+	    printf 'Pw-%s-%s-x' "$uid" "$RANDOM" >"$T/pw.$uid")
+	ctl passwd "$uid" --password-file "$T/pw0.$uid" >/dev/null || return 1
+	ldappasswd -x -H "$GPC_LDAPI_URI" -D "$(fx_dn "$uid")" -y "$T/pw0.$uid" \
+	    -t "$T/pw0.$uid" -T "$T/pw.$uid" >/dev/null || return 1
 	rm -f "$T/secret.$uid"
 	ctl enroll "$uid" --no-confirm --secret-file "$T/secret.$uid" >/dev/null
+}
+
+fx_dn() { # UID -> the account's DN
+	ldapsearch -LLL -o ldif-wrap=no -x -H "$GPC_LDAPI_URI" -D "$GPC_ROOTDN" -y "$T/root.pw" \
+	    -b "ou=units,$GPC_BASE" "(uid=$1)" 1.1 | sed -n 's/^dn: //p'
 }
 
 fx_code() { # UID [TIME]
