@@ -45,6 +45,8 @@ UNIT_BIN  = $(UNIT_SRC:%.c=$(O)/%)
 INT_SRC   = $(sort $(wildcard tests/integration/test_*.c))
 INT_BIN   = $(INT_SRC:%.c=$(O)/%)
 INT_OBJ   = $(O)/tests/integration/itest.o
+BENCH_SRC = $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN = $(BENCH_SRC:%.c=$(O)/%)
 HELP_SRC  = $(sort $(wildcard tests/harness/*.c))
 HELP_BIN  = $(HELP_SRC:%.c=$(O)/%)
 PROGS     = $(PAM_SO) $(PROVD) $(CTL)
@@ -55,10 +57,10 @@ all: $(PROGS)
 deps:
 	@scripts/deps
 
-$(O)/%.o: %.c $(wildcard lib/*.h tests/integration/*.h provisioner/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness
+$(O)/%.o: %.c $(wildcard lib/*.h tests/integration/*.h provisioner/*.h) | $(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness $(O)/tests/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness:
+$(O)/lib $(O)/pam_module $(O)/provisioner $(O)/tests/unit $(O)/tests/integration $(O)/tests/harness $(O)/tests/bench:
 	@mkdir -p $@
 
 $(LIBA): $(LIB_OBJ)
@@ -85,6 +87,9 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBA)
 $(O)/tests/integration/%: $(O)/tests/integration/%.o $(INT_OBJ) $(LIBA)
 	$(CC) -o $@ $< $(INT_OBJ) $(LIBA) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
+$(O)/tests/bench/%: $(O)/tests/bench/%.o $(LIBA)
+	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS)
+
 $(O)/tests/harness/%: $(O)/tests/harness/%.o $(LIBA)
 	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS)
 
@@ -106,7 +111,8 @@ asan:
 valgrind: tests
 	@O=$(O) VALGRIND=1 tests/run
 
-bench: tests
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@O=$(O) tests/bench/run
 
 schema-check:
@@ -126,5 +132,5 @@ clean:
 	rm -f lib/*.o lib/*.a pam_module/*.o pam_module/*.so provisioner/*.o \
 	    tests/integration/*.o \
 	    $(PROVD) $(CTL) tests/unit/*.o tests/integration/*.o tests/harness/*.o \
-	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN)
+	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(BENCH_BIN) tests/bench/*.o
 	rm -rf build-asan

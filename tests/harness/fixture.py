@@ -10,7 +10,8 @@
   fixture.py get PATH          e.g. units.1.accounts.0.uid
 
 UNIT, ACCOUNT: indexes into fixtures.json units[] and units[].accounts[];
---holder N: use spare_holders[N] as the holder.  --set a.b.c=v overrides a
+--holder N: use spare_holders[N] as the holder; --synthetic N: a made-up
+holder N with a valid ID number (volume tests).  --set a.b.c=v overrides a
 field (v "null" deletes it).  Prints the document on stdout.
 """
 import argparse
@@ -44,6 +45,15 @@ def override(doc, sets):
     return doc
 
 
+def synthetic_holder(i):
+    """A made-up holder with a valid GB 11643-1999 number (for volume tests)."""
+    birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=i)
+    body = "150102%s%03d" % (birth.strftime("%Y%m%d"), i % 1000)
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+    return {"name": "合成%d" % i, "id_number": body + check, "mobile": "139%08d" % i}
+
+
 def unit_of(i):
     u = dict(FIX["units"][i])
     u.pop("accounts", None)
@@ -57,6 +67,7 @@ def main():
     p.add_argument("--id")
     p.add_argument("--uid")
     p.add_argument("--holder", type=int)
+    p.add_argument("--synthetic", type=int)
     p.add_argument("--app")
     p.add_argument("--unit")
     p.add_argument("--account")
@@ -79,6 +90,8 @@ def main():
         acct = dict(FIX["units"][ui]["accounts"][ai])
         if a.holder is not None:
             acct["holder"] = FIX["spare_holders"][a.holder]
+        if a.synthetic is not None:
+            acct["holder"] = synthetic_holder(a.synthetic)
         if a.uid:
             acct["uid"] = a.uid
         doc = {"type": "gpcgate.application/1",
