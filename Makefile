@@ -51,7 +51,7 @@ HELP_SRC  = $(sort $(wildcard tests/harness/*.c))
 HELP_BIN  = $(HELP_SRC:%.c=$(O)/%)
 PROGS     = $(PAM_SO) $(PROVD) $(CTL)
 
-.PHONY: all deps check demo bench valgrind asan install clean tests schema-check
+.PHONY: all deps check demo bench valgrind asan install clean tests schema-check soak valgrind-loop
 all: $(PROGS)
 
 deps:
@@ -93,7 +93,17 @@ $(O)/tests/bench/%: $(O)/tests/bench/%.o $(LIBA)
 $(O)/tests/harness/%: $(O)/tests/harness/%.o $(LIBA)
 	$(CC) -o $@ $< $(LIBA) $(LDFLAGS) $(LIBS)
 
-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN) $(HELP_BIN)
+# pamloop links libpam alone (tests/harness/pamloop.c says why).
+$(O)/tests/harness/pamloop: $(O)/tests/harness/pamloop.o
+	$(CC) -o $@ $< $(LDFLAGS) -lpam
+
+# An LD_PRELOAD library that captures syslog(3) for the personal-data test;
+# never sanitized (it is preloaded into uninstrumented programs).
+PRELOAD_SO = $(O)/tests/harness/syslogcap.so
+$(PRELOAD_SO): tests/harness/preload/syslogcap.c | $(O)/tests/harness
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $<
+
+tests: $(PROGS) $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(PRELOAD_SO)
 
 # The README's test command.
 check: deps
@@ -108,8 +118,21 @@ asan:
 	@$(MAKE) --no-print-directory O=build-asan SAN=asan tests
 	@O=build-asan SAN=asan tests/run
 
+# The exactly-once crash loop of `make check` (test_crash.sh), longer:
+# 1200 documents, up to 200 SIGKILLs.  SOAK_DOCS and SOAK_KILLS change it.
+SOAK_DOCS  ?= 1200
+SOAK_KILLS ?= 200
+soak: tests
+	@O=$(O) GPC_CRASH_DOCS=$(SOAK_DOCS) GPC_CRASH_KILLS=$(SOAK_KILLS) ONLY=test_crash tests/run
+
 valgrind: tests
 	@O=$(O) VALGRIND=1 tests/run
+
+# pam_start/authenticate/end cycles in one process under valgrind: 0 bytes
+# lost, no descriptor left (test_dir_hygiene.sh; `make check` runs 300).
+VG_CYCLES ?= 10000
+valgrind-loop: tests
+	@O=$(O) GPC_VG_CYCLES=$(VG_CYCLES) ONLY=test_dir_hygiene tests/run
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
@@ -132,5 +155,5 @@ clean:
 	rm -f lib/*.o lib/*.a pam_module/*.o pam_module/*.so provisioner/*.o \
 	    tests/integration/*.o \
 	    $(PROVD) $(CTL) tests/unit/*.o tests/integration/*.o tests/harness/*.o \
-	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(BENCH_BIN) tests/bench/*.o
+	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(BENCH_BIN) tests/bench/*.o $(PRELOAD_SO)
 	rm -rf build-asan

@@ -48,6 +48,8 @@ static const struct key directory_keys[] = {
 	{ "operation_timeout_ms", K_INT, OFF(op_timeout_ms), 10, 300000, NULL, NULL },
 	{ "otp_write_uri", K_STR, OFF(otp_write_uri), 0, 0, NULL, NULL },
 	{ "primary_retry_s", K_INT, OFF(primary_retry_s), 0, 86400, NULL, NULL },
+	{ "state_file", K_STR, OFF(state_file), 0, 0, NULL, NULL },
+	{ "failover_timeout_ms", K_INT, OFF(failover_timeout_ms), 0, 600000, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -72,6 +74,15 @@ static const struct key prompt_keys[] = {
 	{ "password", K_STR, OFF(prompts.password), 0, 0, NULL, NULL },
 	{ "code", K_STR, OFF(prompts.code), 0, 0, NULL, NULL },
 	{ "password_and_code", K_STR, OFF(prompts.password_and_code), 0, 0, NULL, NULL },
+	{ "new_password", K_STR, OFF(prompts.new_password), 0, 0, NULL, NULL },
+	{ "new_password_again", K_STR, OFF(prompts.new_password_again), 0, 0, NULL, NULL },
+	{ "passwords_differ", K_STR, OFF(prompts.passwords_differ), 0, 0, NULL, NULL },
+	{ "password_refused", K_STR, OFF(prompts.password_refused), 0, 0, NULL, NULL },
+	{ "enroll_intro", K_STR, OFF(prompts.enroll_intro), 0, 0, NULL, NULL },
+	{ "enroll_scan", K_STR, OFF(prompts.enroll_scan), 0, 0, NULL, NULL },
+	{ "enroll_confirm", K_STR, OFF(prompts.enroll_confirm), 0, 0, NULL, NULL },
+	{ "recovery_codes", K_STR, OFF(prompts.recovery_codes), 0, 0, NULL, NULL },
+	{ "acknowledge", K_STR, OFF(prompts.acknowledge), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -415,6 +426,7 @@ set_defaults(struct gpc_cfg *c)
 	c->network_timeout_ms = 3000;
 	c->op_timeout_ms = 5000;
 	c->primary_retry_s = 300;
+	c->failover_timeout_ms = 10000;
 	c->digits = 6;
 	c->period = 30;
 	c->algorithm = GPC_ALGO_SHA1;
@@ -435,6 +447,7 @@ set_defaults(struct gpc_cfg *c)
 	c->audit_syslog = 1;
 	if ((c->issuer = strdup("政府采购云平台")) == NULL ||
 	    (c->key_dir = strdup("/etc/gpcgate/keys")) == NULL ||
+	    (c->state_file = strdup("/run/gpcgate/failover")) == NULL ||
 	    (c->spool = strdup("/var/spool/gpcgate")) == NULL ||
 	    (c->time_zone = strdup("Asia/Shanghai")) == NULL ||
 	    (c->audit_file = strdup("/var/log/gpcgate/audit.log")) == NULL)
@@ -462,6 +475,13 @@ check_whole(struct parse *p, const config_t *lc, struct gpc_cfg *c)
 	}
 	if (c->base == NULL)
 		return fail(p, dir, "directory.base", "is required");
+	/* The table's ranges would admit 7 digits and 45 s; apps know 6/8 and 30/60. */
+	if (c->digits != 6 && c->digits != 8)
+		return fail(p, config_lookup(lc, "totp.digits"), "totp.digits", "%d is not 6 or 8",
+		    c->digits);
+	if (c->period != 30 && c->period != 60)
+		return fail(p, config_lookup(lc, "totp.period"), "totp.period",
+		    "%d is not 30 or 60", c->period);
 	if ((c->reader_dn == NULL) != (c->reader_password_file == NULL))
 		return fail(p, dir, "directory.reader_dn",
 		    "reader_dn and reader_password_file go together");
@@ -470,6 +490,38 @@ check_whole(struct parse *p, const config_t *lc, struct gpc_cfg *c)
 		    "writer_dn and writer_password_file go together");
 	if (c->outbox == NULL && gpc_asprintf(&c->outbox, "%s/outbox", c->spool) < 0)
 		return GPC_ERR_NOMEM;
+	return GPC_OK;
+}
+
+/*
+ * libconfig follows "@include" to files that get none of the owner and mode
+ * checks: refuse the directive (libconfig's own pattern, ^[ \t]*@include),
+ * then rewind for the real parse.
+ */
+static int
+refuse_include(struct parse *p, FILE *f)
+{
+	char line[1024];
+	unsigned n = 0;
+	int bol = 1;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		int at_start = bol;
+
+		bol = strchr(line, '\n') != NULL; /* else the line goes on in the next read */
+		if (!at_start)
+			continue;
+		n++;
+		if (strncmp(line + strspn(line, " \t"), "@include", 8) == 0) {
+			if (p->err != NULL && p->errlen > 0)
+				snprintf(p->err, p->errlen, "%s:%u: @include: not allowed: an "
+				    "included file escapes the permission checks", p->file, n);
+			return GPC_ERR_CONFIG;
+		}
+	}
+	if (ferror(f))
+		return GPC_ERR_IO;
+	rewind(f);
 	return GPC_OK;
 }
 
@@ -516,6 +568,8 @@ gpc_cfg_load(const char *path, struct gpc_cfg **out, char *err, size_t errlen)
 		goto out;
 	}
 	fd = -1; /* transferred */
+	if ((r = refuse_include(&p, f)) != GPC_OK)
+		goto out;
 	if (config_read(&lc, f) != CONFIG_TRUE) {
 		if (err != NULL)
 			snprintf(err, errlen, "%s:%d: syntax error: %s", path,
@@ -562,11 +616,21 @@ gpc_cfg_free(struct gpc_cfg *c)
 	free(c->writer_password_file);
 	free(c->ca_file);
 	free(c->otp_write_uri);
+	free(c->state_file);
 	free(c->issuer);
 	free(c->key_dir);
 	free(c->prompts.password);
 	free(c->prompts.code);
 	free(c->prompts.password_and_code);
+	free(c->prompts.new_password);
+	free(c->prompts.new_password_again);
+	free(c->prompts.passwords_differ);
+	free(c->prompts.password_refused);
+	free(c->prompts.enroll_intro);
+	free(c->prompts.enroll_scan);
+	free(c->prompts.enroll_confirm);
+	free(c->prompts.recovery_codes);
+	free(c->prompts.acknowledge);
 	for (i = 0; c->services != NULL && i < c->nservices; i++) {
 		free(c->services[i].service);
 		gpc_strv_free(c->services[i].roles);

@@ -35,11 +35,24 @@ struct gpc_bureau {
 	size_t njurisdiction;
 };
 
-/* A custom prompt text; NULL fields keep the built-in text. */
+/*
+ * Custom prompt and message texts (pam.prompts); a NULL field keeps the
+ * built-in text of the holder's language (lib/i18n.h lists the defaults).
+ * A custom text is used as it is, whatever the language.
+ */
 struct gpc_prompts {
 	char *password;
 	char *code;
 	char *password_and_code;
+	char *new_password;       /* first-login enrollment: choose a password */
+	char *new_password_again;
+	char *passwords_differ;
+	char *password_refused;   /* followed by the password policy's reason */
+	char *enroll_intro;
+	char *enroll_scan;        /* above the QR code */
+	char *enroll_confirm;     /* above the code prompt that confirms the app */
+	char *recovery_codes;     /* above the recovery codes */
+	char *acknowledge;        /* the prompt after them */
 };
 
 struct gpc_cfg {
@@ -60,6 +73,8 @@ struct gpc_cfg {
 	int op_timeout_ms;
 	char *otp_write_uri;     /* the one provider taking step/failure writes */
 	int primary_retry_s;     /* try the first URI again after this long */
+	char *state_file;        /* failover memory: when each URI was last found dead */
+	int failover_timeout_ms; /* all URIs of the failover together, 0: unbounded */
 
 	/* totp { } — RFC 6238 parameters for new enrollments */
 	int digits;              /* 6 or 8 */

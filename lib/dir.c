@@ -1,17 +1,24 @@
 /*
- * Directory session: connection, failover, TLS, binds, searches, the
- * compare-and-swap of the replay guard.
+ * Directory session: connection, failover (with its memory), timeouts, TLS
+ * and the reasons a certificate was refused, binds, searches, the
+ * compare-and-swap of the replay guard and the provider that takes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lber.h>
 #include <ldap.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dir.h"
 #include "err.h"
@@ -23,10 +30,16 @@ struct gpc_dir {
 	enum gpc_dir_role role;
 	LDAP *ld;
 	char *uri;
+	int64_t deadline;     /* CLOCK_MONOTONIC ms when the failover's time is up, while opening */
+	struct gpc_dir *otp;  /* the session on directory.otp_write_uri, opened on first use */
+	int otp_err;          /* why opening it failed (not tried again), or GPC_OK */
 };
 
-/* Attributes a login or a command reads from an account entry. */
-static char *account_attrs[] = {
+/*
+ * Attributes a login or a command reads.  const: the module keeps no
+ * mutable static data; libldap's prototypes lack the const, hence the casts.
+ */
+static const char *const account_attrs[] = {
 	"uid", "gpcRole", "gpcState", "gpcStateReason", "gpcStateText", "gpcDeadline",
 	"gpcOnDeadline", "gpcLastDecision", "cn", "mobile", "gpcHolderMasked",
 	"gpcHolderIndex", "gpcHolderSealed", "gpcHolderSince", "gpcLastLogin",
@@ -35,7 +48,12 @@ static char *account_attrs[] = {
 	"gpcEnrollExpires", "pwdAccountLockedTime", NULL
 };
 
-static char *unit_attrs[] = { "gpcUnitCode", "o", "gpcState", "gpcRegion", NULL };
+static const char *const unit_attrs[] = { "gpcUnitCode", "o", "gpcState", "gpcRegion", NULL };
+
+/* "no attributes" (RFC 4511 §4.5.1.8) */
+static const char *const no_attrs[] = { LDAP_NO_ATTRS, NULL };
+
+#define ATTRS(a) ((char **)(a))
 
 /*
  * SIGPIPE: a refused connection in async-connect mode raises it.  Block it in
@@ -109,6 +127,45 @@ gpc_dir_err(int rc)
 	return GPC_ERR_LDAP;
 }
 
+/* ---- time ------------------------------------------------------------------------ */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Point ld's timeouts (connect, and each synchronous call) at the next step:
+ * limit_ms, cut while opening to what is left of the failover's time.  *tv,
+ * if not NULL, gets the same.  Returns GPC_OK, GPC_ERR_TIMEOUT (no time
+ * left), GPC_ERR_LDAP.
+ */
+static int
+arm(const struct gpc_dir *d, LDAP *ld, long limit_ms, struct timeval *tv)
+{
+	struct timeval t;
+	long ms = limit_ms;
+
+	if (d->deadline != 0 && d->deadline - mono_ms() < ms)
+		ms = (long)(d->deadline - mono_ms());
+	if (ms <= 0)
+		return GPC_ERR_TIMEOUT;
+	t.tv_sec = ms / 1000;
+	t.tv_usec = (ms % 1000) * 1000;
+	if (ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &t) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &t) != LDAP_OPT_SUCCESS)
+		return GPC_ERR_LDAP;
+	if (tv != NULL)
+		*tv = t;
+	return GPC_OK;
+}
+
+/* ---- connections ----------------------------------------------------------------- */
+
 /* Whether host (from a URI) is a loopback address or name. */
 static int
 is_loopback(const char *host)
@@ -127,45 +184,352 @@ is_loopback(const char *host)
 	return 0;
 }
 
+/* How a URI is reached. */
+enum transport { T_LDAPI, T_CLEAR, T_STARTTLS, T_LDAPS };
+
+static enum transport
+transport_of(const struct gpc_cfg *c, const LDAPURLDesc *lud)
+{
+	if (strcasecmp(lud->lud_scheme, "ldapi") == 0)
+		return T_LDAPI;
+	if (strcasecmp(lud->lud_scheme, "ldaps") == 0)
+		return T_LDAPS;
+	return c->starttls ? T_STARTTLS : T_CLEAR;
+}
+
 /*
- * Set the options every handle needs, before its first operation: some
- * (CONNECT_ASYNC, TLS) are read only when the connection is made.
+ * A new handle for uri with every option set before its first operation:
+ * some (CONNECT_ASYNC, TLS) are read only when the connection is made.
+ * verify: demand a certificate from ca_file naming the host in its
+ * subjectAltName (0 only to fetch a refused certificate for the log).
+ * Timeouts: limit_ms, cut to the failover's time while opening.
+ * Returns GPC_OK, GPC_ERR_TIMEOUT, GPC_ERR_TLS, GPC_ERR_LDAP, GPC_ERR_NOMEM.
  */
 static int
-set_options(struct gpc_dir *d, LDAP *ld, const char *uri)
+new_handle(const struct gpc_dir *d, const char *uri, enum transport t, int verify,
+    long limit_ms, LDAP **out)
 {
 	const struct gpc_cfg *c = d->cfg;
-	struct timeval net = { c->network_timeout_ms / 1000, (c->network_timeout_ms % 1000) * 1000 };
-	struct timeval op = { c->op_timeout_ms / 1000, (c->op_timeout_ms % 1000) * 1000 };
-	int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+	int v3 = LDAP_VERSION3, zero = 0;
+	int demand = verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+	LDAP *ld = NULL;
+	int r;
 
+	*out = NULL;
+	if (ldap_initialize(&ld, uri) != LDAP_SUCCESS)
+		return GPC_ERR_NOMEM;
 	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op) != LDAP_OPT_SUCCESS)
-		return GPC_ERR_LDAP;
+	    ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON) != LDAP_OPT_SUCCESS) {
+		r = GPC_ERR_LDAP;
+		goto out;
+	}
+	if ((r = arm(d, ld, limit_ms, NULL)) != GPC_OK)
+		goto out;
 	/*
 	 * Without async connect an ldaps handshake with a server that accepts
 	 * and never answers spins for ever; with it the timeouts above hold.
 	 */
-	if (ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON) != LDAP_OPT_SUCCESS)
-		return GPC_ERR_LDAP;
-	if (strncmp(uri, "ldapi://", 8) == 0)
-		return GPC_OK;
-	/*
-	 * Per-handle TLS settings take effect only with a new context on this
-	 * handle; without it they are silently ignored and environment
-	 * variables (LDAPTLS_REQCERT=never) win.
-	 */
-	if (c->ca_file != NULL &&
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca_file) != LDAP_OPT_SUCCESS)
-		return GPC_ERR_TLS;
-	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_SAN, &demand) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)
-		return GPC_ERR_TLS;
-	return GPC_OK;
+	if (ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON) != LDAP_OPT_SUCCESS) {
+		r = GPC_ERR_LDAP;
+		goto out;
+	}
+	if (t == T_LDAPS || t == T_STARTTLS) {
+		/*
+		 * Per-handle TLS settings take effect only with a new context on
+		 * this handle; without it they are silently ignored and
+		 * environment variables (LDAPTLS_REQCERT=never) win.  Without
+		 * REQUIRE_SAN a certificate naming the host only in its CN passes.
+		 */
+		if ((verify && c->ca_file != NULL &&
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca_file) != LDAP_OPT_SUCCESS) ||
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_SAN, &demand) != LDAP_OPT_SUCCESS ||
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+			gpc_log_msg(d->lg, LOG_ERR, "directory %.200s: TLS settings refused "
+			    "(ca_file %.200s)", uri, c->ca_file != NULL ? c->ca_file : "default");
+			r = GPC_ERR_TLS;
+			goto out;
+		}
+	}
+	*out = ld;
+	ld = NULL; /* transferred */
+	r = GPC_OK;
+out:
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	return r;
+}
+
+/* ---- why a certificate was refused ------------------------------------------------ */
+
+static void
+append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= len)
+		return;
+	if (used > 0) {
+		memcpy(buf + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static void
+asn1_time_str(const ASN1_TIME *t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, len, "?");
+}
+
+/* The certificate's subjectAltName entries, e.g. "DNS:other.test, IP:10.0.0.1". */
+static void
+san_list(X509 *x, char *out, size_t len)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char addr[INET6_ADDRSTRLEN];
+	size_t used = 0;
+	int i, n, w;
+
+	out[0] = '\0';
+	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n && used < len; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const char *sep = used > 0 ? ", " : "";
+
+		w = 0;
+		if (g->type == GEN_DNS)
+			w = snprintf(out + used, len - used, "%sDNS:%.*s", sep,
+			    ASN1_STRING_length(g->d.dNSName) > 64 ? 64 :
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD &&
+		    inet_ntop(ASN1_STRING_length(g->d.iPAddress) == 4 ? AF_INET : AF_INET6,
+		    ASN1_STRING_get0_data(g->d.iPAddress), addr, sizeof(addr)) != NULL &&
+		    (ASN1_STRING_length(g->d.iPAddress) == 4 ||
+		    ASN1_STRING_length(g->d.iPAddress) == 16))
+			w = snprintf(out + used, len - used, "%sIP:%s", sep, addr);
+		if (w > 0)
+			used += (size_t)w;
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "none");
+	GENERAL_NAMES_free(gens);
+}
+
+/*
+ * Check a server certificate (DER) the way the refused handshake should
+ * have: validity dates, issuer against ca_file, host against the
+ * subjectAltName.  why: what is wrong, "" if nothing is.
+ */
+static void
+classify_cert(const struct gpc_cfg *c, const struct berval *der, const char *host, char *why,
+    size_t len)
+{
+	const unsigned char *p = (const unsigned char *)der->bv_val;
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	X509 *x = NULL;
+	char when[40], names[256];
+	int ok;
+
+	why[0] = '\0';
+	if ((x = d2i_X509(NULL, &p, (long)der->bv_len)) == NULL) {
+		append(why, len, "the server's certificate does not parse");
+		goto out;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		asn1_time_str(X509_get0_notAfter(x), when, sizeof(when));
+		append(why, len, "certificate expired on %s", when);
+	} else if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
+		asn1_time_str(X509_get0_notBefore(x), when, sizeof(when));
+		append(why, len, "certificate not valid before %s", when);
+	}
+	/* Dates were judged above: the chain alone here. */
+	if ((store = X509_STORE_new()) != NULL && (ctx = X509_STORE_CTX_new()) != NULL &&
+	    (c->ca_file != NULL ? X509_STORE_load_file(store, c->ca_file) :
+	    X509_STORE_set_default_paths(store)) == 1 &&
+	    X509_STORE_CTX_init(ctx, store, x, NULL) == 1) {
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+		if (X509_verify_cert(ctx) != 1)
+			append(why, len, "certificate not issued by a CA in %.200s (%s)",
+			    c->ca_file != NULL ? c->ca_file : "the system's trust store",
+			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+	} else
+		append(why, len, "the CA file %.200s does not load",
+		    c->ca_file != NULL ? c->ca_file : "(default)");
+	/* As libldap checks it: the URL's host, in the subjectAltName only. */
+	if (host != NULL && *host != '\0') {
+		struct in6_addr a;
+
+		if (inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1)
+			ok = X509_check_ip_asc(x, host, 0) == 1;
+		else
+			ok = X509_check_host(x, host, strlen(host),
+			    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1;
+		if (!ok) {
+			san_list(x, names, sizeof(names));
+			append(why, len, "certificate is not for host %.100s (subjectAltName: %s)",
+			    host, names);
+		}
+	}
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	X509_free(x);
+}
+
+/*
+ * libldap reports every refused certificate as "(unknown error code)".  To
+ * log why, fetch the server's certificate again over a connection that does
+ * not verify it and carries nothing but a StartTLS or an anonymous read of
+ * the root DSE, and check it here.  Costs one more connection, only after a
+ * failure.
+ */
+static void
+explain_tls_failure(const struct gpc_dir *d, const char *uri, enum transport t,
+    const char *host)
+{
+	struct berval der = { 0, NULL };
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	LDAP *ld = NULL;
+	char why[768];
+
+	why[0] = '\0';
+	if (new_handle(d, uri, t, 0, d->cfg->network_timeout_ms, &ld) != GPC_OK ||
+	    arm(d, ld, d->cfg->network_timeout_ms, &tv) != GPC_OK)
+		goto out;
+	if (t == T_STARTTLS)
+		(void)ldap_start_tls_s(ld, NULL, NULL);
+	else
+		(void)ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+		    ATTRS(no_attrs), 0, NULL, NULL, &tv, 1, &res);
+	if (ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &der) != LDAP_OPT_SUCCESS ||
+	    der.bv_val == NULL) {
+		snprintf(why, sizeof(why), "TLS handshake failed and no certificate could be "
+		    "obtained (not a TLS service?)");
+		goto out;
+	}
+	classify_cert(d->cfg, &der, host, why, sizeof(why));
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "TLS handshake failed, yet the certificate checks "
+		    "out here (protocol, cipher or key usage?)");
+out:
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "reason unknown (the server could not be asked again)");
+	gpc_log_msg(d->lg, LOG_ERR, "directory %.200s: certificate verification failed: %s",
+	    uri, why);
+	ldap_memfree(der.bv_val);
+	ldap_msgfree(res);
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+}
+
+/*
+ * Whether the failure rc of the first TLS step on ld (the StartTLS, or the
+ * first operation of ldaps) was the TLS layer's: libldap then leaves the
+ * TLS library's message.  A timeout leaves none; a refused or reset
+ * connection leaves GnuTLS's "Error in the push/pull function": transport,
+ * not TLS.
+ */
+static int
+tls_layer_failed(LDAP *ld, int rc)
+{
+	char *diag = NULL;
+	int r;
+
+	if (rc != LDAP_SERVER_DOWN && rc != LDAP_CONNECT_ERROR)
+		return 0;
+	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) != LDAP_OPT_SUCCESS)
+		return 0;
+	r = diag != NULL && *diag != '\0' && strstr(diag, "push function") == NULL &&
+	    strstr(diag, "pull function") == NULL;
+	ldap_memfree(diag);
+	return r;
+}
+
+/*
+ * Connect to uri's server and, for StartTLS, secure the connection.
+ * Parses the URI and refuses cleartext to a remote host.  *t gets the
+ * transport, *out the handle.  Returns GPC_OK, GPC_ERR_CONFIG (URI),
+ * GPC_ERR_TLS, GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_LDAP,
+ * GPC_ERR_NOMEM.
+ */
+static int
+connect_uri(const struct gpc_dir *d, const char *uri, long limit_ms, enum transport *t,
+    LDAP **out)
+{
+	LDAPURLDesc *lud = NULL;
+	LDAP *ld = NULL;
+	int r, rc;
+
+	*out = NULL;
+	if ((rc = ldap_url_parse(uri, &lud)) != LDAP_URL_SUCCESS) {
+		gpc_log_msg(d->lg, LOG_ERR, "directory URI %.200s: unparsable", uri);
+		r = GPC_ERR_CONFIG;
+		goto out;
+	}
+	*t = transport_of(d->cfg, lud);
+	/* Passwords must not cross a network in clear. */
+	if (*t == T_CLEAR && d->cfg->require_tls && !is_loopback(lud->lud_host)) {
+		gpc_log_msg(d->lg, LOG_ERR, "directory URI %.200s: cleartext to a remote host "
+		    "refused (use ldaps://, starttls, or set require_tls = false)", uri);
+		r = GPC_ERR_TLS;
+		goto out;
+	}
+	if ((r = new_handle(d, uri, *t, 1, limit_ms, &ld)) != GPC_OK)
+		goto out;
+	if (*t == T_STARTTLS && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+		if (tls_layer_failed(ld, rc)) {
+			explain_tls_failure(d, uri, *t, lud->lud_host);
+			r = GPC_ERR_TLS;
+		} else {
+			r = gpc_dir_err(rc);
+			gpc_log_msg(d->lg, LOG_WARNING, "directory %.200s: StartTLS failed: %s",
+			    uri, ldap_err2string(rc));
+			if (r != GPC_ERR_UNAVAIL && r != GPC_ERR_TIMEOUT)
+				r = GPC_ERR_TLS; /* the server refused StartTLS */
+		}
+		goto out;
+	}
+	*out = ld;
+	ld = NULL; /* transferred */
+	r = GPC_OK;
+out:
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	if (lud != NULL)
+		ldap_free_urldesc(lud);
+	return r;
+}
+
+/*
+ * After a failed first bind on an ldaps:// handle: if the TLS layer failed,
+ * log why and return GPC_ERR_TLS, else the bind's own code.
+ */
+static int
+bind_failure(const struct gpc_dir *d, LDAP *ld, const char *uri, enum transport t, int rc)
+{
+	LDAPURLDesc *lud = NULL;
+
+	if (t != T_LDAPS || !tls_layer_failed(ld, rc))
+		return gpc_dir_err(rc);
+	if (ldap_url_parse(uri, &lud) == LDAP_URL_SUCCESS)
+		explain_tls_failure(d, uri, t, lud->lud_host);
+	if (lud != NULL)
+		ldap_free_urldesc(lud);
+	return GPC_ERR_TLS;
 }
 
 static int
@@ -195,114 +559,243 @@ read_service_password(const struct gpc_dir *d, char **pw)
 	return GPC_OK;
 }
 
-/* Connect to one URI and bind as the service account. */
+/*
+ * Connect to one URI and bind as the service account (password pw, or SASL
+ * EXTERNAL when NULL).  Connecting, securing and binding each get the
+ * network timeout: a server that accepts and never answers costs that long.
+ */
 static int
-connect_one(struct gpc_dir *d, const char *uri, LDAP **out)
+connect_one(struct gpc_dir *d, const char *uri, const char *pw, LDAP **out)
 {
 	const char *dn = d->role == GPC_DIR_READER ? d->cfg->reader_dn : d->cfg->writer_dn;
-	LDAPURLDesc *lud = NULL;
-	LDAP *ld = NULL;
-	char *pw = NULL;
 	struct berval cred = { 0, NULL };
-	int r, rc, cleartext;
+	enum transport t = T_CLEAR;
+	LDAP *ld = NULL;
+	int r, rc;
 
 	*out = NULL;
-	if ((rc = ldap_url_parse(uri, &lud)) != LDAP_URL_SUCCESS) {
-		gpc_log_msg(d->lg, LOG_ERR, "directory URI %.200s: unparsable", uri);
-		r = GPC_ERR_CONFIG;
-		goto out;
-	}
-	cleartext = strcasecmp(lud->lud_scheme, "ldap") == 0 && !d->cfg->starttls;
-	/* Passwords must not cross a network in clear. */
-	if (cleartext && d->cfg->require_tls && !is_loopback(lud->lud_host)) {
-		gpc_log_msg(d->lg, LOG_ERR, "directory URI %.200s: cleartext to a remote host "
-		    "refused (use ldaps://, starttls, or set require_tls = false)", uri);
-		r = GPC_ERR_TLS;
-		goto out;
-	}
-	if (ldap_initialize(&ld, uri) != LDAP_SUCCESS) {
-		r = GPC_ERR_CONFIG;
-		goto out;
-	}
-	if ((r = set_options(d, ld, uri)) != GPC_OK)
-		goto out;
-	if (strcasecmp(lud->lud_scheme, "ldap") == 0 && d->cfg->starttls) {
-		rc = ldap_start_tls_s(ld, NULL, NULL);
-		if (rc != LDAP_SUCCESS) {
-			gpc_log_msg(d->lg, LOG_WARNING, "directory %.200s: StartTLS failed: %s",
-			    uri, ldap_err2string(rc));
-			r = rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? gpc_dir_err(rc) :
-			    GPC_ERR_TLS;
-			goto out;
-		}
-	}
-	if ((r = read_service_password(d, &pw)) != GPC_OK)
+	if ((r = connect_uri(d, uri, d->cfg->network_timeout_ms, &t, &ld)) != GPC_OK)
 		goto out;
 	if (dn != NULL) {
-		cred.bv_val = pw;
+		cred.bv_val = (char *)pw;
 		cred.bv_len = strlen(pw);
 		rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	} else
 		rc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		r = gpc_dir_err(rc);
-		if (rc == LDAP_CONNECT_ERROR && strncasecmp(uri, "ldaps", 5) == 0)
-			r = GPC_ERR_TLS;
-		gpc_log_msg(d->lg, r == GPC_ERR_BADPASS ? LOG_ERR : LOG_WARNING,
-		    "directory %.200s: service bind failed: %s", uri, ldap_err2string(rc));
+		r = bind_failure(d, ld, uri, t, rc);
+		if (r != GPC_ERR_TLS)
+			gpc_log_msg(d->lg, r == GPC_ERR_BADPASS ? LOG_ERR : LOG_WARNING,
+			    "directory %.200s: service bind failed: %s", uri, ldap_err2string(rc));
 		if (r == GPC_ERR_BADPASS || r == GPC_ERR_DENIED)
 			r = GPC_ERR_CONFIG;
 		goto out;
 	}
+	/* From now on each operation gets the operation timeout. */
+	if ((r = arm(d, ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
+		goto out;
 	*out = ld;
 	ld = NULL; /* transferred */
 	r = GPC_OK;
 out:
-	gpc_freezero_str(pw);
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
-	if (lud != NULL)
-		ldap_free_urldesc(lud);
 	return r;
 }
 
+/* ---- failover memory ---------------------------------------------------------------- */
+
+/*
+ * The module keeps no state in the process, so the time each URI of the
+ * failover list was last found dead lives in directory.state_file, one line
+ * per URI: "<unix seconds> <uri>".  A URI found dead less than
+ * primary_retry_s ago is tried after the others, not skipped: a stale entry
+ * never makes a login fail.  The file is a hint: absent, unreadable, owned
+ * by another user, writable by others or malformed means no memory, never an
+ * error.  It is replaced by rename(2), so a reader sees an old or a new file
+ * whole; two hosts' concurrent updates may lose one, which costs at most one
+ * more attempt at a dead server.
+ */
+#define STATE_MAX 8192
+
+static void
+state_read(const struct gpc_dir *d, char *const *uris, size_t n, time_t now, time_t *dead)
+{
+	const char *path = d->cfg->state_file;
+	char buf[STATE_MAX + 1], *line, *next, *end;
+	struct stat st;
+	ssize_t got;
+	size_t i, len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	/* Whoever could write it could steer logins between the configured servers. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		gpc_log_msg(d->lg, LOG_WARNING, "failover state %.200s: not a regular file of "
+		    "root or this user, or writable by others: ignored", path);
+		close(fd);
+		return;
+	}
+	while (len < STATE_MAX && (got = read(fd, buf + len, STATE_MAX - len)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)got;
+	}
+	close(fd);
+	buf[len] = '\0';
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		long long t;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		errno = 0;
+		t = strtoll(line, &end, 10);
+		if (errno != 0 || end == line || *end != ' ' || t <= 0 || t > (long long)now + 60)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(end + 1, uris[i]) == 0)
+				dead[i] = (time_t)t;
+	}
+}
+
+static void
+state_write(const struct gpc_dir *d, char *const *uris, size_t n, const time_t *dead)
+{
+	const char *path = d->cfg->state_file;
+	char *tmp = NULL, *dir = NULL, *slash, *text = NULL, *p;
+	size_t i, cap = 1, len;
+	int fd, ok, any = 0;
+
+	for (i = 0; i < n; i++) {
+		cap += strlen(uris[i]) + 24;
+		any |= dead[i] != 0;
+	}
+	if (!any) {
+		/* Every server answered: no memory needed. */
+		if (unlink(path) != 0 && errno != ENOENT)
+			gpc_log_msg(d->lg, LOG_DEBUG, "failover state %.200s: %m", path);
+		return;
+	}
+	if ((text = malloc(cap)) == NULL || gpc_asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
+	    (dir = strdup(path)) == NULL)
+		goto out;
+	for (i = 0, p = text; i < n; i++) {
+		if (dead[i] == 0)
+			continue;
+		p += snprintf(p, cap - (size_t)(p - text), "%lld %s\n", (long long)dead[i], uris[i]);
+	}
+	len = (size_t)(p - text);
+	/* The directory may be a fresh tmpfs (/run): make its last component. */
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755);
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		gpc_log_msg(d->lg, LOG_DEBUG, "failover state %.200s: not written: %m", path);
+		goto out;
+	}
+	ok = fchmod(fd, 0644) == 0 && write(fd, text, len) == (ssize_t)len;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		gpc_log_msg(d->lg, LOG_DEBUG, "failover state %.200s: not written: %m", path);
+		(void)unlink(tmp);
+	}
+out:
+	free(text);
+	free(tmp);
+	free(dir);
+}
+
+/*
+ * Open a session on the first server of uris that answers, all of them
+ * within failover_timeout_ms.  remember: keep and use the failover memory.
+ */
 static int
 open_list(const struct gpc_cfg *cfg, enum gpc_dir_role role, char *const *uris, size_t nuris,
-    const struct gpc_log *lg, struct gpc_dir **out)
+    const struct gpc_log *lg, int remember, struct gpc_dir **out)
 {
 	struct gpc_dir *d = NULL;
 	struct pipe_guard g;
-	size_t i;
-	int r = GPC_ERR_UNAVAIL, last = GPC_ERR_UNAVAIL;
+	time_t now = time(NULL), *dead = NULL;
+	char *pw = NULL, *later = NULL;
+	size_t i, chosen = nuris;
+	int r = GPC_ERR_UNAVAIL, last = GPC_ERR_UNAVAIL, pass, changed = 0;
 
 	*out = NULL;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return GPC_ERR_NOMEM;
+	pipe_block(&g);
+	if ((d = calloc(1, sizeof(*d))) == NULL || (dead = calloc(nuris + 1, sizeof(*dead))) ==
+	    NULL || (later = calloc(nuris + 1, 1)) == NULL) {
+		r = GPC_ERR_NOMEM;
+		goto out;
+	}
 	d->cfg = cfg;
 	d->lg = lg;
 	d->role = role;
-	pipe_block(&g);
-	for (i = 0; i < nuris; i++) {
-		if ((r = connect_one(d, uris[i], &d->ld)) == GPC_OK)
-			break;
-		/* A wrong service password is wrong everywhere: do not hammer on. */
-		if (r == GPC_ERR_CONFIG || r == GPC_ERR_PERM || r == GPC_ERR_NOMEM)
-			goto out;
-		last = r;
+	/*
+	 * The failover as a whole is bounded; not the session after it, whose
+	 * holder may take a minute to scan a QR code between two operations.
+	 */
+	d->deadline = cfg->failover_timeout_ms > 0 ? mono_ms() + cfg->failover_timeout_ms : 0;
+	remember = remember && nuris > 1 && cfg->state_file != NULL && cfg->primary_retry_s > 0;
+	if (remember)
+		state_read(d, uris, nuris, now, dead);
+	for (i = 0; i < nuris; i++)
+		later[i] = dead[i] != 0 && now - dead[i] < cfg->primary_retry_s;
+	if ((r = read_service_password(d, &pw)) != GPC_OK)
+		goto out;
+	/* Pass 0: the URIs not found dead lately, in order; pass 1: the others. */
+	for (pass = 0; pass < 2 && d->ld == NULL; pass++) {
+		for (i = 0; i < nuris; i++) {
+			if (later[i] != pass)
+				continue;
+			if (d->deadline != 0 && d->deadline <= mono_ms()) {
+				last = GPC_ERR_TIMEOUT;
+				break;
+			}
+			if ((r = connect_one(d, uris[i], pw, &d->ld)) == GPC_OK) {
+				changed |= dead[i] != 0;
+				dead[i] = 0;
+				chosen = i;
+				break;
+			}
+			/* A wrong service password is wrong everywhere: do not hammer on. */
+			if (r == GPC_ERR_CONFIG || r == GPC_ERR_PERM || r == GPC_ERR_NOMEM)
+				goto out;
+			dead[i] = now;
+			changed = 1;
+			last = r;
+			if (nuris > 1)
+				gpc_log_msg(lg, LOG_NOTICE, "directory %.200s: %s; trying the next",
+				    uris[i], gpc_strerror(r));
+		}
 	}
+	if (remember && changed)
+		state_write(d, uris, nuris, dead);
 	if (d->ld == NULL) {
 		r = last == GPC_ERR_TLS ? GPC_ERR_TLS : GPC_ERR_UNAVAIL;
 		goto out;
 	}
-	if ((d->uri = strdup(uris[i])) == NULL) {
+	if (chosen > 0 || later[chosen])
+		gpc_log_msg(lg, LOG_INFO, "directory: using %.200s (URI %zu of %zu)",
+		    uris[chosen], chosen + 1, nuris);
+	if ((d->uri = strdup(uris[chosen])) == NULL) {
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
+	d->deadline = 0;
 	*out = d;
 	d = NULL; /* transferred */
 	r = GPC_OK;
 out:
 	pipe_restore(&g);
+	gpc_freezero_str(pw);
+	free(dead);
+	free(later);
 	gpc_dir_close(d);
 	return r;
 }
@@ -311,7 +804,7 @@ int
 gpc_dir_open(const struct gpc_cfg *cfg, enum gpc_dir_role role, const struct gpc_log *lg,
     struct gpc_dir **out)
 {
-	return open_list(cfg, role, cfg->uris, cfg->nuris, lg, out);
+	return open_list(cfg, role, cfg->uris, cfg->nuris, lg, 1, out);
 }
 
 int
@@ -320,7 +813,7 @@ gpc_dir_open_uri(const struct gpc_cfg *cfg, enum gpc_dir_role role, const char *
 {
 	char *one[1] = { (char *)uri };
 
-	return open_list(cfg, role, one, 1, lg, out);
+	return open_list(cfg, role, one, 1, lg, 0, out);
 }
 
 void
@@ -335,8 +828,38 @@ gpc_dir_close(struct gpc_dir *d)
 		ldap_unbind_ext_s(d->ld, NULL, NULL);
 		pipe_restore(&g);
 	}
+	gpc_dir_close(d->otp);
 	free(d->uri);
 	free(d);
+}
+
+int
+gpc_dir_otp_writer(struct gpc_dir *d, struct gpc_dir **w)
+{
+	char *one[1];
+	int r;
+
+	*w = NULL;
+	if (d->cfg->otp_write_uri == NULL || strcmp(d->cfg->otp_write_uri, d->uri) == 0) {
+		*w = d;
+		return GPC_OK;
+	}
+	/* A provider that did not answer is not waited for twice in one session. */
+	if (d->otp_err != GPC_OK)
+		return d->otp_err;
+	if (d->otp == NULL) {
+		/* One provider, no failover: a replica must never take these writes. */
+		one[0] = d->cfg->otp_write_uri;
+		if ((r = open_list(d->cfg, d->role, one, 1, d->lg, 0, &d->otp)) !=
+		    GPC_OK) {
+			gpc_log_msg(d->lg, LOG_ERR, "OTP write provider %.200s: %s: the login "
+			    "fails", d->cfg->otp_write_uri, gpc_strerror(r));
+			d->otp_err = r;
+			return r;
+		}
+	}
+	*w = d->otp;
+	return GPC_OK;
 }
 
 const char *
@@ -354,6 +877,8 @@ gpc_dir_base(const struct gpc_dir *d)
 LDAP *
 gpc_dir_ldap(struct gpc_dir *d)
 {
+	/* Whoever takes the handle is about to run an operation. */
+	(void)arm(d, d->ld, d->cfg->op_timeout_ms, NULL);
 	return d->ld;
 }
 
@@ -467,12 +992,13 @@ int
 gpc_dir_search(struct gpc_dir *d, const char *base, int scope, const char *filter,
     char **attrs, int sizelimit, LDAPMessage **res)
 {
-	struct timeval op = { d->cfg->op_timeout_ms / 1000,
-		(d->cfg->op_timeout_ms % 1000) * 1000 };
+	struct timeval op;
 	struct pipe_guard g;
-	int rc;
+	int r, rc;
 
 	*res = NULL;
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, &op)) != GPC_OK)
+		return r;
 	pipe_block(&g);
 	rc = ldap_search_ext_s(d->ld, base, scope, filter, attrs, 0, NULL, NULL, &op,
 	    sizelimit, res);
@@ -646,32 +1172,89 @@ account_from_entry(struct gpc_dir *d, LDAPMessage *e, struct gpc_account **out)
 }
 
 /* The unit is the account's parent entry. */
+
+/* The result code libldap recorded on ld after a failed call. */
 static int
-read_unit(struct gpc_dir *d, struct gpc_account *a)
+ld_errno(LDAP *ld)
 {
-	LDAPMessage *res = NULL, *e;
+	int rc = LDAP_OTHER;
+
+	(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+	return rc;
+}
+
+/*
+ * Wait for the whole answer to msgid on ld, at most the operation timeout.
+ * Returns an LDAP result code (of the wait, or of the operation itself) and
+ * the answer in *res (ldap_msgfree).
+ */
+static int
+wait_result(struct gpc_dir *d, LDAP *ld, int msgid, LDAPMessage **res)
+{
+	struct timeval op;
+	int rc, err = LDAP_OTHER;
+
+	*res = NULL;
+	if (arm(d, ld, d->cfg->op_timeout_ms, &op) != GPC_OK) {
+		(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+		return LDAP_TIMEOUT;
+	}
+	rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &op, res);
+	if (rc == 0) {
+		(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+		return LDAP_TIMEOUT;
+	}
+	if (rc < 0)
+		return ld_errno(ld);
+	if (ldap_parse_result(ld, *res, &err, NULL, NULL, NULL, NULL, 0) != LDAP_SUCCESS)
+		return ld_errno(ld);
+	return err;
+}
+
+/* Start reading the account's unit, its parent entry; *msgid for unit_finish(). */
+static int
+unit_start(struct gpc_dir *d, struct gpc_account *a, int *msgid)
+{
 	LDAPDN parsed = NULL;
 	char *parent = NULL;
-	int r;
+	struct timeval op;
+	int r, rc;
 
 	if (ldap_str2dn(a->dn, &parsed, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
 	    parsed == NULL || parsed[0] == NULL || parsed[1] == NULL) {
 		r = GPC_ERR_LDAP;
 		goto out;
 	}
-	if (ldap_dn2str(&parsed[1], &parent, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+	if (ldap_dn2str(&parsed[1], &parent, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
+	    (a->unit_dn = strdup(parent)) == NULL) {
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = gpc_dir_search(d, parent, LDAP_SCOPE_BASE, "(objectClass=gpcUnit)",
-	    unit_attrs, 1, &res)) != GPC_OK)
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, &op)) != GPC_OK)
 		goto out;
+	rc = ldap_search_ext(d->ld, a->unit_dn, LDAP_SCOPE_BASE, "(objectClass=gpcUnit)",
+	    ATTRS(unit_attrs), 0, NULL, NULL, &op, 1, msgid);
+	r = gpc_dir_err(rc);
+out:
+	ldap_memfree(parent);
+	if (parsed != NULL)
+		ldap_dnfree(parsed);
+	return r;
+}
+
+/* Wait for the unit started by unit_start() and fill a's unit fields. */
+static int
+unit_finish(struct gpc_dir *d, struct gpc_account *a, int msgid)
+{
+	LDAPMessage *res = NULL, *e;
+	int r, rc;
+
+	if ((rc = wait_result(d, d->ld, msgid, &res)) != LDAP_SUCCESS) {
+		r = gpc_dir_err(rc);
+		goto out;
+	}
 	if ((e = ldap_first_entry(d->ld, res)) == NULL) {
 		r = GPC_ERR_NOTFOUND;
-		goto out;
-	}
-	if ((a->unit_dn = strdup(parent)) == NULL) {
-		r = GPC_ERR_NOMEM;
 		goto out;
 	}
 	a->unit_code = gpc_dir_get(d, e, "gpcUnitCode");
@@ -680,18 +1263,15 @@ read_unit(struct gpc_dir *d, struct gpc_account *a)
 	a->unit_region = gpc_dir_get(d, e, "gpcRegion");
 	r = a->unit_state != NULL ? GPC_OK : GPC_ERR_LDAP;
 out:
-	ldap_memfree(parent);
-	if (parsed != NULL)
-		ldap_dnfree(parsed);
 	ldap_msgfree(res);
 	return r;
 }
 
-int
-gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **out)
+/* The account entry alone (gpc_dir_find_account without the unit). */
+static int
+find_entry(struct gpc_dir *d, const char *uid, struct gpc_account **out)
 {
 	LDAPMessage *res = NULL, *e;
-	struct gpc_account *a = NULL;
 	char *esc = NULL, *filter = NULL, *base = NULL;
 	size_t len;
 	int r;
@@ -706,7 +1286,7 @@ gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **ou
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = gpc_dir_search(d, base, LDAP_SCOPE_SUBTREE, filter, account_attrs, 2,
+	if ((r = gpc_dir_search(d, base, LDAP_SCOPE_SUBTREE, filter, ATTRS(account_attrs), 2,
 	    &res)) != GPC_OK)
 		goto out;
 	switch (ldap_count_entries(d->ld, res)) {
@@ -722,15 +1302,8 @@ gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **ou
 		goto out;
 	}
 	e = ldap_first_entry(d->ld, res);
-	if ((r = account_from_entry(d, e, &a)) != GPC_OK)
-		goto out;
-	if ((r = read_unit(d, a)) != GPC_OK)
-		goto out;
-	*out = a;
-	a = NULL; /* transferred */
-	r = GPC_OK;
+	r = account_from_entry(d, e, out);
 out:
-	gpc_account_free(a);
 	ldap_msgfree(res);
 	free(esc);
 	free(filter);
@@ -739,39 +1312,123 @@ out:
 }
 
 int
-gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *password)
+gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **out)
+{
+	struct gpc_account *a = NULL;
+	struct pipe_guard g;
+	int r, msgid = -1;
+
+	*out = NULL;
+	if ((r = find_entry(d, uid, &a)) != GPC_OK)
+		goto out;
+	pipe_block(&g);
+	if ((r = unit_start(d, a, &msgid)) == GPC_OK)
+		r = unit_finish(d, a, msgid);
+	pipe_restore(&g);
+	if (r != GPC_OK)
+		goto out;
+	*out = a;
+	a = NULL; /* transferred */
+out:
+	gpc_account_free(a);
+	return r;
+}
+
+/*
+ * A user's bind, in two halves so that other work can run in between: open
+ * a second connection to the session's server (its TLS, the network
+ * timeout) and send the bind; then wait for the answer.
+ */
+static int
+user_bind_start(struct gpc_dir *d, const char *dn, const char *password, LDAP **ld,
+    enum transport *t, int *msgid)
 {
 	struct berval cred;
+	int r, rc;
+
+	*ld = NULL;
+	if ((r = connect_uri(d, d->uri, d->cfg->network_timeout_ms, t, ld)) != GPC_OK)
+		return r;
+	cred.bv_val = (char *)password;
+	cred.bv_len = strlen(password);
+	if ((rc = ldap_sasl_bind(*ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, msgid)) !=
+	    LDAP_SUCCESS)
+		return bind_failure(d, *ld, d->uri, *t, rc);
+	return GPC_OK;
+}
+
+static int
+user_bind_finish(struct gpc_dir *d, LDAP *ld, enum transport t, int msgid)
+{
+	LDAPMessage *res = NULL;
+	int r, rc;
+
+	rc = wait_result(d, ld, msgid, &res);
+	ldap_msgfree(res);
+	r = rc == LDAP_SUCCESS ? GPC_OK : bind_failure(d, ld, d->uri, t, rc);
+	/* Anything but a clear answer is not a success and not a "wrong password". */
+	if (r != GPC_OK && r != GPC_ERR_BADPASS && r != GPC_ERR_UNAVAIL &&
+	    r != GPC_ERR_TIMEOUT && r != GPC_ERR_TLS)
+		r = GPC_ERR_BADPASS;
+	return r;
+}
+
+int
+gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *password)
+{
+	enum transport t = T_CLEAR;
 	struct pipe_guard g;
 	LDAP *ld = NULL;
-	int r, rc;
+	int r, msgid = -1;
 
 	/* An empty password would be an unauthenticated bind, which "succeeds". */
 	if (password == NULL || *password == '\0' || dn == NULL || *dn == '\0')
 		return GPC_ERR_BADPASS;
 	pipe_block(&g);
-	if (ldap_initialize(&ld, d->uri) != LDAP_SUCCESS) {
-		r = GPC_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = set_options(d, ld, d->uri)) != GPC_OK)
-		goto out;
-	if (d->cfg->starttls && strncasecmp(d->uri, "ldap://", 7) == 0 &&
-	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		r = rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? gpc_dir_err(rc) : GPC_ERR_TLS;
-		goto out;
-	}
-	cred.bv_val = (char *)password;
-	cred.bv_len = strlen(password);
-	rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-	r = gpc_dir_err(rc);
-	/* Anything but a clear answer is not a success and not a "wrong password". */
-	if (r != GPC_OK && r != GPC_ERR_BADPASS && r != GPC_ERR_UNAVAIL && r != GPC_ERR_TIMEOUT)
-		r = rc == LDAP_CONNECT_ERROR ? GPC_ERR_TLS : GPC_ERR_BADPASS;
-out:
+	if ((r = user_bind_start(d, dn, password, &ld, &t, &msgid)) == GPC_OK)
+		r = user_bind_finish(d, ld, t, msgid);
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	pipe_restore(&g);
+	return r;
+}
+
+int
+gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *password,
+    struct gpc_account **out, int *pw_status)
+{
+	struct gpc_account *a = NULL;
+	enum transport t = T_CLEAR;
+	struct pipe_guard g;
+	LDAP *ld = NULL;
+	int r, pr = GPC_ERR_BADPASS, umsg = -1, bmsg = -1;
+
+	*out = NULL;
+	*pw_status = GPC_ERR_BADPASS;
+	if ((r = find_entry(d, uid, &a)) != GPC_OK)
+		return r;
+	pipe_block(&g);
+	/*
+	 * The unit read goes out first; while the server answers it, the
+	 * second connection is made (TCP, TLS) and the user's bind sent on it.
+	 * An empty password is never sent (an unauthenticated bind "succeeds").
+	 */
+	r = unit_start(d, a, &umsg);
+	if (r == GPC_OK && password != NULL && *password != '\0' &&
+	    (pr = user_bind_start(d, a->dn, password, &ld, &t, &bmsg)) == GPC_OK)
+		pr = user_bind_finish(d, ld, t, bmsg);
+	if (r == GPC_OK)
+		r = unit_finish(d, a, umsg);
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+	pipe_restore(&g);
+	if (r != GPC_OK)
+		goto out;
+	*pw_status = pr;
+	*out = a;
+	a = NULL; /* transferred */
+out:
+	gpc_account_free(a);
 	return r;
 }
 
@@ -783,10 +1440,17 @@ gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_
 	LDAPMod del = { LDAP_MOD_DELETE, "gpcTotpStep", { .modv_strvals = oldvals } };
 	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpStep", { .modv_strvals = newvals } };
 	LDAPMod *cas[3] = { &del, &add, NULL }, *first[2] = { &add, NULL };
+	struct gpc_dir *w = NULL;
 	int r;
 
 	if (new_step < 0 || new_step <= old_step)
 		return GPC_ERR_INVAL;
+	/*
+	 * The CAS is atomic on one server only: with replication, on the
+	 * configured provider, and nowhere else if it is unreachable.
+	 */
+	if ((r = gpc_dir_otp_writer(d, &w)) != GPC_OK)
+		return r;
 	snprintf(oldv, sizeof(oldv), "%lld", (long long)old_step);
 	snprintf(newv, sizeof(newv), "%lld", (long long)new_step);
 	/*
@@ -794,7 +1458,7 @@ gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_
 	 * with noSuchAttribute.  The first value is a plain add of a
 	 * SINGLE-VALUE attribute: a second adder fails.  replace is no CAS.
 	 */
-	r = gpc_dir_modify(d, dn, old_step < 0 ? first : cas, NULL);
+	r = gpc_dir_modify(w, dn, old_step < 0 ? first : cas, NULL);
 	if (r == GPC_ERR_CONFLICT || r == GPC_ERR_LDAP)
 		return GPC_ERR_CONFLICT; /* 16, 20, or 19 (constraint: second value) */
 	return r;
@@ -804,8 +1468,10 @@ int
 gpc_dir_modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **ctrls)
 {
 	struct pipe_guard g;
-	int rc;
+	int r, rc;
 
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
+		return r;
 	pipe_block(&g);
 	rc = ldap_modify_ext_s(d->ld, dn, mods, ctrls, NULL);
 	pipe_restore(&g);
@@ -818,8 +1484,10 @@ int
 gpc_dir_add(struct gpc_dir *d, const char *dn, LDAPMod **mods)
 {
 	struct pipe_guard g;
-	int rc;
+	int r, rc;
 
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
+		return r;
 	pipe_block(&g);
 	rc = ldap_add_ext_s(d->ld, dn, mods, NULL, NULL);
 	pipe_restore(&g);
@@ -832,8 +1500,10 @@ int
 gpc_dir_delete(struct gpc_dir *d, const char *dn)
 {
 	struct pipe_guard g;
-	int rc;
+	int r, rc;
 
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
+		return r;
 	pipe_block(&g);
 	rc = ldap_delete_ext_s(d->ld, dn, NULL, NULL);
 	pipe_restore(&g);
@@ -848,8 +1518,7 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
 	LDAPControl *sctrls[2] = { &ppreq, NULL }, **rctrls = NULL, *pp;
 	LDAPPasswordPolicyError pperr = PP_noError;
-	struct timeval op = { d->cfg->op_timeout_ms / 1000,
-		(d->cfg->op_timeout_ms % 1000) * 1000 };
+	struct timeval op;
 	LDAPMessage *res = NULL;
 	struct pipe_guard g;
 	int rc, msgid, err = LDAP_OTHER, r;
@@ -858,6 +1527,8 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 		*why = NULL;
 	if (new_pw == NULL || *new_pw == '\0')
 		return GPC_ERR_INVAL;
+	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, &op)) != GPC_OK)
+		return r;
 	user.bv_val = (char *)dn;
 	user.bv_len = strlen(dn);
 	if (old != NULL) {

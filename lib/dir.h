@@ -2,12 +2,33 @@
  * gpcgate — directory session (OpenLDAP libldap, LDAPv3).
  *
  * A session is one connection to the first reachable server of
- * directory.uri, bound as one of the two service accounts.  Every handle gets
- * a network timeout and an operation timeout; ldaps:// and StartTLS verify
- * the server certificate against directory.ca_file (name and SAN demanded);
- * a cleartext connection to anything but ldapi:// or loopback is refused
- * while directory.require_tls is on.  Every value that goes into a filter is
- * escaped (RFC 4515), every value that goes into a DN too (RFC 4514).
+ * directory.uri, bound as one of the two service accounts.  Every value
+ * that goes into a filter is escaped (RFC 4515), every value that goes into
+ * a DN too (RFC 4514).
+ *
+ * TLS: ldaps:// and StartTLS (directory.starttls, for ldap:// URIs) verify
+ * the server certificate against directory.ca_file (the system's trust
+ * store if unset): the chain, the dates, and the URI's host in the
+ * subjectAltName (a CN alone does not do).  A cleartext connection to
+ * anything but ldapi:// or loopback is refused while directory.require_tls
+ * is on.  A refused certificate is logged with the reason ("certificate
+ * expired on ...", "... not for host ...", "... not issued by a CA in ..."),
+ * found by fetching it again over an unverified connection that carries no
+ * credentials.
+ *
+ * Timeouts: connecting to a server, securing the connection and the service
+ * bind each get directory.network_timeout_ms (a server that accepts and
+ * never answers costs that long, then the next URI is tried), and the
+ * failover over all URIs together directory.failover_timeout_ms: with every
+ * server dead, opening fails after min(failover_timeout_ms, number of URIs
+ * x network_timeout_ms).  Every later operation gets
+ * directory.operation_timeout_ms, a second connection (a user's bind, the
+ * OTP provider) network_timeout_ms again.  Time a caller spends between two
+ * operations (a holder reading a QR code) counts against nothing.
+ *
+ * Failover: URIs are tried in order.  A URI found dead is remembered in
+ * directory.state_file (the module keeps no state in the process) and tried
+ * after the others for directory.primary_retry_s, then first again.
  *
  * Sessions are not shared between threads; distinct sessions may be used
  * from distinct threads.  SIGPIPE is blocked in the calling thread around
@@ -32,28 +53,45 @@ enum gpc_dir_role {
 };
 
 /*
- * Open a session: try each URI in order, each within the network timeout,
- * and bind as the role's service account (simple bind with the password
- * file's first line; with no DN configured, SASL EXTERNAL over ldapi://).
- * cfg must outlive the session.  lg may be NULL.  *out is freed with
- * gpc_dir_close().
- * Returns GPC_OK, GPC_ERR_UNAVAIL (no server answered), GPC_ERR_TLS (a
- * server's certificate was refused, or cleartext was refused),
- * GPC_ERR_CONFIG (the service password file is unreadable, or the directory
- * refused the service account's credentials), GPC_ERR_PERM (password file
- * readable by others), GPC_ERR_NOMEM.
+ * Open a session: try each URI in order (those found dead less than
+ * primary_retry_s ago last), each within the network timeout, and bind as
+ * the role's service account (simple bind with the password file's first
+ * line; with no DN configured, SASL EXTERNAL over ldapi://).  Updates the
+ * failover memory (directory.state_file) when a URI fails or recovers.
+ * All within directory.failover_timeout_ms.  cfg must outlive the session.
+ * lg may be NULL.  *out is freed with gpc_dir_close().
+ * Returns GPC_OK, GPC_ERR_UNAVAIL (no server answered, or the failover
+ * timeout ran out), GPC_ERR_TLS (the last server tried refused TLS or had its
+ * certificate refused, or cleartext was refused), GPC_ERR_CONFIG (the
+ * service password file is unreadable, or the directory refused the
+ * service account's credentials), GPC_ERR_PERM (password file readable by
+ * others), GPC_ERR_NOMEM.
  */
 int gpc_dir_open(const struct gpc_cfg *cfg, enum gpc_dir_role role, const struct gpc_log *lg,
     struct gpc_dir **out);
 
 /*
- * Open a session to one given URI (e.g. directory.otp_write_uri) instead of
- * the failover list.  Same errors as gpc_dir_open().
+ * Open a session to one given URI instead of the failover list, without
+ * failover memory.  Same errors as gpc_dir_open().
  */
 int gpc_dir_open_uri(const struct gpc_cfg *cfg, enum gpc_dir_role role, const char *uri,
     const struct gpc_log *lg, struct gpc_dir **out);
 
-/* Unbind and free; NULL is allowed. */
+/*
+ * The session that takes the writes of the replay guard and the failure
+ * count (the TOTP state), so that two hosts reading from two replicas of a
+ * multi-provider directory cannot both accept one code: with
+ * directory.otp_write_uri set, a session on that one provider (no
+ * failover: a replica must never take these writes), opened on first use
+ * with d's role and kept until gpc_dir_close(d); else, or when
+ * d is on that URI already, d itself.  *w is owned by d: never close it.
+ * Returns GPC_OK, or gpc_dir_open()'s errors when the provider cannot be
+ * reached — the caller must then fail the login (fail closed).  A failure
+ * is kept: later calls on d return it at once rather than wait again.
+ */
+int gpc_dir_otp_writer(struct gpc_dir *d, struct gpc_dir **w);
+
+/* Unbind and free, with the OTP writer session if one was opened; NULL is allowed. */
 void gpc_dir_close(struct gpc_dir *d);
 
 /* The URI this session is connected to; points into the session. */
@@ -62,7 +100,11 @@ const char *gpc_dir_uri(const struct gpc_dir *d);
 /* The configured base DN (directory.base). */
 const char *gpc_dir_base(const struct gpc_dir *d);
 
-/* The underlying handle, for operations this file does not wrap. */
+/*
+ * The underlying handle, for operations this file does not wrap.  Each call
+ * sets the handle's LDAP_OPT_TIMEOUT (and network timeout) to the operation
+ * timeout, for the next operation.
+ */
 LDAP *gpc_dir_ldap(struct gpc_dir *d);
 
 /* Translate an LDAP result code into a GPC_ERR_* code. */
@@ -157,12 +199,28 @@ int gpc_account_usable(const struct gpc_account *a);
 int gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *password);
 
 /*
+ * gpc_dir_find_account() and gpc_dir_check_password() in one, one round
+ * trip shorter: after the account search, the unit read and the user's bind
+ * (on its second connection, whose TCP and TLS set-up overlaps the read)
+ * are in flight at the same time.  The bind happens whatever the account's
+ * state; judge gpc_account_usable() as before.  password may be NULL or
+ * empty: no bind is sent and *pw_status is GPC_ERR_BADPASS.
+ * On GPC_OK, *out is as from gpc_dir_find_account() and *pw_status is what
+ * gpc_dir_check_password() would have returned.  Other returns are
+ * gpc_dir_find_account()'s; *out is then NULL and *pw_status meaningless.
+ */
+int gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *password,
+    struct gpc_account **out, int *pw_status);
+
+/*
  * Advance the replay guard by compare-and-swap: one Modify deleting
  * gpcTotpStep old_step and adding new_step (atomic on one server), or, when
  * old_step is -1, adding the first value (a SINGLE-VALUE attribute: the
- * second writer fails).  Returns GPC_OK, GPC_ERR_CONFLICT (another login
- * changed it first), GPC_ERR_DENIED, GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT,
- * GPC_ERR_LDAP.
+ * second writer fails).  The Modify goes to gpc_dir_otp_writer(d): with
+ * directory.otp_write_uri set, to that provider only.  Returns GPC_OK,
+ * GPC_ERR_CONFLICT (another login changed it first), GPC_ERR_DENIED,
+ * GPC_ERR_UNAVAIL or GPC_ERR_TIMEOUT or GPC_ERR_TLS (no provider: fail the
+ * login), GPC_ERR_LDAP.
  */
 int gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step,
     int64_t new_step);

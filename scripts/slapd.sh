@@ -2,15 +2,28 @@
 # Source this file (bash), then:
 #
 #   gpc_slapd_setup DIR [BASE] [SUITE]   build cn=config and the base DIT offline
-#   gpc_slapd_start DIR                  start on ldapi + a free loopback port
+#   gpc_slapd_start DIR [PORT [LDAPS_PORT]]
+#                                        start on ldapi + a loopback port (free
+#                                        or the one given; restart on the same)
 #   gpc_slapd_stop DIR                   stop and wait
+#
+# and, optionally:
+#
+#   gpc_slapd_setup_tls DIR CERT KEY [CA]   serve TLS: StartTLS, and an ldaps://
+#                                        listener from the next start
+#   gpc_slapd_setup_peer DIR1 DIR2       make DIR2 a second provider of DIR1's
+#                                        data (multi-provider replication)
+#   gpc_slapd_setup_pair DIR1 DIR2 [BASE] [SUITE]   both at once
 #
 # DIR should be short (the ldapi socket path must stay under 108 bytes), e.g.
 # from `mktemp -d /tmp/g.XXXXXX`.  After start, DIR/env holds shell variables:
 # GPC_BASE, GPC_LDAP_URI, GPC_LDAPI_URI, GPC_ROOTDN, GPC_READER, GPC_WRITER,
-# GPC_SLAPD_PID, GPC_LDAP_PORT; the passwords are in DIR/{root,reader,writer}.pw
-# (mode 0600).  slapd runs as the caller, in the foreground of a background
-# job of the calling shell, so the caller can wait for it.
+# GPC_SLAPD_PID, GPC_LDAP_PORT (and with TLS GPC_LDAPS_URI, GPC_LDAPS_PORT);
+# the passwords are in DIR/{root,reader,writer}.pw (mode 0600).  slapd runs as
+# the caller, in the foreground of a background job of the calling shell, so
+# the caller can wait for it; its log is DIR/slapd.log, at the debug level
+# GPC_SLAPD_DEBUG (default 32768: fatal errors only; add 256 for one "conn=N
+# op=M" line per operation).
 
 GPC_SRCDIR=${GPC_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 GPC_SLAPD_MODULES=${GPC_SLAPD_MODULES:-/usr/lib/ldap}
@@ -131,15 +144,20 @@ gpc_slapd_wait() {
 }
 
 gpc_slapd_start() {
-	local dir=$1 port tries pid ldapi
+	local dir=$1 want=${2:-} want_tls=${3:-} port sport="" tries pid ldapi urls
 	# shellcheck disable=SC1091
 	. "$dir/env"
 	ldapi=$GPC_LDAPI_URI
 	for ((tries = 0; tries < 20; tries++)); do
 		# below the ephemeral range, so no client socket holds it
-		port=$((10000 + RANDOM % 22000))
+		port=${want:-$((10000 + RANDOM % 22000))}
+		urls="ldap://127.0.0.1:$port/"
+		if [ -e "$dir/tls.on" ]; then
+			sport=${want_tls:-$((10000 + RANDOM % 22000))}
+			urls+=" ldaps://127.0.0.1:$sport/"
+		fi
 		rm -f "$dir/ldapi"
-		slapd -d 32768 -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ $ldapi" \
+		slapd -d "${GPC_SLAPD_DEBUG:-32768}" -F "$dir/slapd.d" -h "$urls $ldapi" \
 		    >"$dir/slapd.log" 2>&1 &
 		pid=$!
 		if gpc_slapd_wait "$ldapi" "$pid"; then
@@ -148,12 +166,20 @@ GPC_SLAPD_PID=$pid
 GPC_LDAP_PORT=$port
 GPC_LDAP_URI='ldap://127.0.0.1:$port'
 EOF
+			if [ -n "$sport" ]; then
+				cat >>"$dir/env" <<EOF
+GPC_LDAPS_PORT=$sport
+GPC_LDAPS_URI='ldaps://127.0.0.1:$sport'
+EOF
+			fi
 			# shellcheck disable=SC1091
 			. "$dir/env"
 			return 0
 		fi
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+		# a port asked for is not traded for another
+		[ -n "$want" ] && break
 	done
 	echo "slapd did not start:" >&2
 	cat "$dir/slapd.log" >&2
@@ -166,8 +192,135 @@ gpc_slapd_stop() {
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	sed -i '/^GPC_SLAPD_PID=/d;/^GPC_LDAP_PORT=/d;/^GPC_LDAP_URI=/d' "$dir/env"
+	sed -i '/^GPC_SLAPD_PID=/d;/^GPC_LDAP_PORT=/d;/^GPC_LDAP_URI=/d;/^GPC_LDAPS_/d' "$dir/env"
 	return 0
+}
+
+# Whether DIR's slapd is running (started by gpc_slapd_start, not stopped).
+gpc_slapd_running() {
+	local pid
+	pid=$(sed -n 's/^GPC_SLAPD_PID=//p' "$1/env" 2>/dev/null | tail -n 1)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# gpc_slapd_config_change DIR LDIF: apply changes to DIR's cn=config, over
+# ldapi when slapd runs (effective at once), else offline.
+gpc_slapd_config_change() {
+	local dir=$1 ldif=$2
+	if gpc_slapd_running "$dir"; then
+		# shellcheck disable=SC1091
+		. "$dir/env"
+		ldapmodify -Y EXTERNAL -Q -H "$GPC_LDAPI_URI" -f "$ldif" >>"$dir/slapadd.log" 2>&1
+	else
+		slapmodify -q -n0 -F "$dir/slapd.d" -l "$ldif" >>"$dir/slapadd.log" 2>&1
+	fi || {
+		tail -n 5 "$dir/slapadd.log" >&2
+		return 1
+	}
+}
+
+# gpc_slapd_setup_tls DIR CERT KEY [CA]: serve TLS with this certificate and
+# key (PEM, absolute paths): StartTLS on the ldap:// listener and, from the
+# next gpc_slapd_start, an ldaps:// listener on a port of its own.  On a
+# running slapd the certificate changes at once for new connections, so a
+# test can swap certificates without a restart.  CA: the CA certificates
+# slapd trusts.
+gpc_slapd_setup_tls() {
+	local dir=$1 cert=$2 key=$3 ca=${4:-}
+	{
+		printf 'dn: cn=config\nchangetype: modify\n'
+		printf 'replace: olcTLSCertificateFile\nolcTLSCertificateFile: %s\n-\n' "$cert"
+		printf 'replace: olcTLSCertificateKeyFile\nolcTLSCertificateKeyFile: %s\n' "$key"
+		if [ -n "$ca" ]; then
+			printf -- '-\nreplace: olcTLSCACertificateFile\n'
+			printf 'olcTLSCACertificateFile: %s\n' "$ca"
+		fi
+	} >"$dir/tls.ldif"
+	gpc_slapd_config_change "$dir" "$dir/tls.ldif" || return 1
+	: >"$dir/tls.on"
+}
+
+# The changes that make DIR (server ID SID, 1 or 2) a provider that also
+# consumes from PEER over PEER's ldapi socket, as the database administrator.
+gpc_slapd_replication_ldif() {
+	local dir=$1 sid=$2 peer=$3 peer_uri
+	peer_uri=$(sed -n "s/^GPC_LDAPI_URI='\(.*\)'$/\1/p" "$peer/env" | tail -n 1)
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	cat <<EOF
+dn: cn=config
+changetype: modify
+replace: olcServerID
+olcServerID: $sid
+
+dn: olcOverlay=syncprov,olcDatabase={1}mdb,cn=config
+changetype: add
+objectClass: olcOverlayConfig
+objectClass: olcSyncProvConfig
+olcOverlay: syncprov
+
+dn: olcDatabase={1}mdb,cn=config
+changetype: modify
+add: olcDbIndex
+olcDbIndex: entryCSN eq
+-
+replace: olcSyncrepl
+olcSyncrepl: rid=00$((3 - sid)) provider=$peer_uri bindmethod=simple
+  binddn="$GPC_ROOTDN" credentials=$(cat "$dir/root.pw") searchbase="$GPC_BASE"
+  type=refreshAndPersist retry="1 +" timeout=3
+-
+replace: olcMultiProvider
+olcMultiProvider: TRUE
+EOF
+}
+
+# gpc_slapd_setup_peer DIR1 DIR2: DIR1 was made by gpc_slapd_setup (and may
+# hold data since); with its slapd stopped, make DIR2 a second provider with
+# the same schema, configuration and entries — copied with slapcat, so the
+# entryUUIDs and change sequence numbers are the same: a replica, not a
+# look-alike — and the same service and administrator passwords, and
+# configure multi-provider replication between the two (server IDs 1 and 2,
+# syncprov, each consuming from the other over its ldapi socket, retry="1 +").
+# Then start both with gpc_slapd_start; right after a start each side may
+# wait about a second in its retry, so poll for convergence.
+gpc_slapd_setup_peer() {
+	local one=$1 two=$2 rootpw
+	if gpc_slapd_running "$one"; then
+		echo "gpc_slapd_setup_peer: stop $one first" >&2
+		return 1
+	fi
+	# shellcheck disable=SC1091
+	. "$one/env"
+	mkdir -p "$two/slapd.d" "$two/db" || return 1
+	(umask 077 && cp "$one/root.pw" "$one/reader.pw" "$one/writer.pw" "$two/") || return 1
+	rootpw=$(slappasswd -h '{SSHA}' -T "$two/root.pw")
+	gpc_slapd_config "$two" "$GPC_BASE" "$rootpw" "$GPC_READER" "$GPC_WRITER" \
+	    >"$two/config.ldif"
+	(umask 077 && slapcat -n1 -F "$one/slapd.d" -l "$two/data.ldif") >"$two/slapadd.log" 2>&1 &&
+	    slapadd -q -n0 -F "$two/slapd.d" -l "$two/config.ldif" >>"$two/slapadd.log" 2>&1 &&
+	    slapadd -q -n1 -F "$two/slapd.d" -l "$two/data.ldif" >>"$two/slapadd.log" 2>&1 || {
+		cat "$two/slapadd.log" >&2
+		return 1
+	}
+	rm -f "$two/data.ldif"
+	cat >"$two/env" <<EOF
+GPC_BASE='$GPC_BASE'
+GPC_ROOTDN='$GPC_ROOTDN'
+GPC_READER='$GPC_READER'
+GPC_WRITER='$GPC_WRITER'
+GPC_LDAPI_URI='ldapi://$(gpc_urlencode_path "$two/ldapi")'
+EOF
+	(umask 077
+	 gpc_slapd_replication_ldif "$one" 1 "$two" >"$one/replication.ldif"
+	 gpc_slapd_replication_ldif "$two" 2 "$one" >"$two/replication.ldif")
+	gpc_slapd_config_change "$one" "$one/replication.ldif" &&
+	    gpc_slapd_config_change "$two" "$two/replication.ldif"
+}
+
+# gpc_slapd_setup_pair DIR1 DIR2 [BASE] [SUITE]: two providers of one
+# directory, ready to start.
+gpc_slapd_setup_pair() {
+	gpc_slapd_setup "$1" "${3:-}" "${4:-}" && gpc_slapd_setup_peer "$1" "$2"
 }
 
 # ldapadd/ldapmodify as the database administrator.
