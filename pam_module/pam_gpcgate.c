@@ -2,14 +2,22 @@
  * pam_gpcgate — password by LDAP bind, then a TOTP code (RFC 6238) with the
  * replay guard held in the directory, then the account's lifecycle state.
  *
- * Module arguments (after conf=, which is read first):
- *   conf=PATH   configuration file (default /etc/gpcgate/gpcgate.conf)
- *   debug       log each step at LOG_DEBUG
+ * Module arguments (conf= is read first, the others apply over the file):
+ *   conf=PATH         configuration file (default /etc/gpcgate/gpcgate.conf)
+ *   debug             log each step at LOG_DEBUG
+ *   one_prompt        ask once for the password followed by the code
+ *   use_first_pass    take the password from an earlier module (PAM_AUTHTOK)
+ *                     and ask only for the code
+ *   try_first_pass    the same if there is one, else ask for it
+ *   allow_unenrolled  an account without an authenticator gets PAM_IGNORE
+ *                     (as pam.allow_unenrolled; never PAM_SUCCESS)
+ *   qr_invert         enrollment QR code for dark-on-light terminals
  *
- * This file holds the pam_sm_* entry points and their conversation; the
- * work is the core library's.  It runs inside other people's processes
- * (sshd, login, web servers with threads): no static mutable data, no
- * exit, no signal handlers, every secret wiped.
+ * This file holds the pam_sm_* entry points, their conversation and the one
+ * mapping of GPC_ERR_* to PAM codes; the login itself is lib/login.c.  It
+ * runs inside other people's processes (sshd, login, web servers with
+ * threads): no static mutable data, no exit, no signal handlers, every
+ * secret wiped.
  */
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -19,17 +27,21 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "audit.h"
 #include "cfg.h"
 #include "dir.h"
 #include "err.h"
+#include "i18n.h"
 #include "log.h"
-#include "seal.h"
-#include "totp.h"
+#include "login.h"
 #include "util.h"
 
 struct opts {
 	const char *conf;
 	int debug;
+	enum gpc_login_mode mode;
+	int allow_unenrolled;
+	int qr_invert;
 };
 
 static void
@@ -38,11 +50,22 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 	int i;
 
 	memset(o, 0, sizeof(*o));
+	o->mode = GPC_LOGIN_TWO_PROMPTS;
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			o->conf = argv[i] + 5;
 		else if (strcmp(argv[i], "debug") == 0)
 			o->debug = 1;
+		else if (strcmp(argv[i], "one_prompt") == 0)
+			o->mode = GPC_LOGIN_ONE_PROMPT;
+		else if (strcmp(argv[i], "use_first_pass") == 0)
+			o->mode = GPC_LOGIN_USE_FIRST_PASS;
+		else if (strcmp(argv[i], "try_first_pass") == 0)
+			o->mode = GPC_LOGIN_TRY_FIRST_PASS;
+		else if (strcmp(argv[i], "allow_unenrolled") == 0)
+			o->allow_unenrolled = 1;
+		else if (strcmp(argv[i], "qr_invert") == 0)
+			o->qr_invert = 1;
 		else
 			pam_syslog(pamh, LOG_ERR, "unknown option %.64s", argv[i]);
 	}
@@ -54,15 +77,31 @@ pam_sink(void *ctx, int prio, const char *msg)
 	pam_syslog((pam_handle_t *)ctx, prio, "%s", msg);
 }
 
-/* The one place GPC_ERR_* becomes a PAM code. */
+/* How a GPC_ERR_* code reads to the PAM stack. */
+enum { MAP_AUTH = 1, MAP_ALLOW_UNENROLLED = 2 };
+
+/*
+ * The one place GPC_ERR_* becomes a PAM code.  In auth, every wrong answer
+ * (password, code, replay, lock, a code that could not be spent, an account
+ * that is not active) is PAM_AUTH_ERR, so the caller learns nothing about
+ * which; a directory that cannot be asked is PAM_AUTHINFO_UNAVAIL, never
+ * success; an opt-out is PAM_IGNORE, never PAM_SUCCESS.  conv_err: the
+ * conversation's own failure, which wins.
+ */
 static int
-pam_code(int r)
+pam_code(int r, int how, int conv_err)
 {
+	if (conv_err != PAM_SUCCESS)
+		return conv_err == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_CONV_ERR;
 	switch (r) {
 	case GPC_OK:
 		return PAM_SUCCESS;
 	case GPC_ERR_NOTFOUND:
+	case GPC_ERR_INVAL:
+	case GPC_ERR_AMBIGUOUS:
 		return PAM_USER_UNKNOWN;
+	case GPC_ERR_NOTENROLLED:
+		return (how & MAP_ALLOW_UNENROLLED) ? PAM_IGNORE : PAM_AUTH_ERR;
 	case GPC_ERR_UNAVAIL:
 	case GPC_ERR_TIMEOUT:
 	case GPC_ERR_TLS:
@@ -73,9 +112,10 @@ pam_code(int r)
 	case GPC_ERR_KEY:
 	case GPC_ERR_NOMEM:
 	case GPC_ERR_IO:
+	case GPC_ERR_CRYPTO:
 		return PAM_SERVICE_ERR;
 	case GPC_ERR_STATE:
-		return PAM_PERM_DENIED;
+		return (how & MAP_AUTH) ? PAM_AUTH_ERR : PAM_PERM_DENIED;
 	}
 	return PAM_AUTH_ERR;
 }
@@ -91,135 +131,91 @@ load_config(pam_handle_t *pamh, const struct opts *o, struct gpc_cfg **cfg)
 	return r;
 }
 
-/* Ask one question; *answer is malloc'd by the application (wipe, free). */
+/* The conversation of lib/login.c over pam_prompt. */
+struct conv {
+	pam_handle_t *pamh;
+	int pam_err;
+};
+
 static int
-ask(pam_handle_t *pamh, int style, const char *prompt, char **answer)
+conv_ask(void *ctx, int echo, const char *prompt, char **answer)
 {
+	struct conv *c = ctx;
 	int r;
 
 	*answer = NULL;
-	r = pam_prompt(pamh, style, answer, "%s", prompt);
+	r = pam_prompt(c->pamh, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, answer, "%s",
+	    prompt);
 	if (r != PAM_SUCCESS || *answer == NULL) {
 		gpc_freezero_str(*answer);
 		*answer = NULL;
-		return r != PAM_SUCCESS ? r : PAM_CONV_ERR;
+		c->pam_err = r != PAM_SUCCESS ? r : PAM_CONV_ERR;
+		return GPC_ERR_IO;
 	}
-	return PAM_SUCCESS;
-}
-
-static int
-zh(const struct gpc_cfg *cfg, pam_handle_t *pamh)
-{
-	const char *lang;
-
-	if (cfg->language != GPC_LANG_AUTO)
-		return cfg->language == GPC_LANG_ZH;
-	lang = pam_getenv(pamh, "LANG");
-	if (lang == NULL)
-		lang = getenv("LANG");
-	return lang != NULL && strncmp(lang, "zh", 2) == 0;
-}
-
-static const char *
-prompt_password(const struct gpc_cfg *cfg, pam_handle_t *pamh)
-{
-	if (cfg->prompts.password != NULL)
-		return cfg->prompts.password;
-	return zh(cfg, pamh) ? "密码: " : "Password: ";
-}
-
-static const char *
-prompt_code(const struct gpc_cfg *cfg, pam_handle_t *pamh)
-{
-	if (cfg->prompts.code != NULL)
-		return cfg->prompts.code;
-	return zh(cfg, pamh) ? "验证码: " : "Verification code: ";
-}
-
-/* The account's TOTP parameters, falling back to the configuration's. */
-static int
-params_of(const struct gpc_cfg *cfg, const struct gpc_account *a, struct gpc_totp_params *p)
-{
-	p->digits = a->digits > 0 ? a->digits : cfg->digits;
-	p->period = a->period > 0 ? a->period : cfg->period;
-	p->window = cfg->window;
-	p->algorithm = cfg->algorithm;
-	if (a->algorithm != NULL && gpc_algo_parse(a->algorithm, &p->algorithm) != GPC_OK)
-		return GPC_ERR_FORMAT;
 	return GPC_OK;
 }
 
-/*
- * Check the code against the account's sealed seed and spend it.  The seed
- * is opened just before the check and wiped just after.
- */
-static int
-verify_code(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_dir *dir,
-    const struct gpc_account *a, const char *code)
+/* The holder's locale: LC_ALL, LC_MESSAGES, LANG of the PAM environment, then ours. */
+static const char *
+locale_of(pam_handle_t *pamh)
 {
-	struct gpc_totp_params p;
-	struct gpc_keys *keys = NULL;
-	unsigned char *seed = NULL;
-	size_t seed_len = 0;
-	int64_t step = -1;
-	int r;
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *v;
+	size_t i;
 
-	if ((r = params_of(cfg, a, &p)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_ERR, "account %.64s: bad TOTP parameters", a->uid);
-		goto out;
-	}
-	/* Anything but exactly `digits` ASCII digits is wrong without a write. */
-	if ((r = gpc_totp_code_syntax(&p, code)) != GPC_OK) {
-		r = GPC_ERR_BADCODE;
-		goto out;
-	}
-	if ((r = gpc_keys_load(cfg->key_dir, cfg->suite, &keys)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_ERR, "keys in %.200s: %s", cfg->key_dir, gpc_strerror(r));
-		goto out;
-	}
-	/* The seed is bound to its entry: a copy moved into another entry fails here. */
-	if ((r = gpc_unseal(keys, a->dn, a->seed_sealed, &seed, &seed_len)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_ERR, "account %.64s: sealed seed does not open: %s", a->uid,
-		    gpc_strerror(r));
-		r = GPC_ERR_BADSEAL;
-		goto out;
-	}
-	r = gpc_totp_verify(&p, seed, seed_len, code, (int64_t)time(NULL), a->step, &step);
-	gpc_freezero(seed, seed_len);
-	seed = NULL;
-	if (r != GPC_OK)
-		goto out;
-	/* Spend the code: only one login per step, on every host. */
-	if ((r = gpc_dir_advance_step(dir, a->dn, a->step, step)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_NOTICE, "account %.64s: step update failed (%s)", a->uid,
-		    gpc_strerror(r));
-		r = GPC_ERR_CONFLICT;
-	}
-out:
-	gpc_keys_free(keys);
-	return r;
+	for (i = 0; i < 3; i++)
+		if ((v = pam_getenv(pamh, vars[i])) != NULL && *v != '\0')
+			return v;
+	for (i = 0; i < 3; i++)
+		if ((v = getenv(vars[i])) != NULL && *v != '\0')
+			return v;
+	return NULL;
+}
+
+static const char *
+item_str(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+/* One "login" line in the audit log (and syslog, with audit.syslog). */
+static void
+audit_login(pam_handle_t *pamh, const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_login_req *req, const struct gpc_login_result *res, int r)
+{
+	struct gpc_audit *au = NULL;
+	int ar;
+
+	if ((ar = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
+	    &au)) == GPC_OK)
+		ar = gpc_login_audit(au, req, res, r);
+	if (ar != GPC_OK)
+		pam_syslog(pamh, LOG_ERR, "audit %.200s: %s", cfg->audit_file != NULL ?
+		    cfg->audit_file : "(syslog)", gpc_strerror(ar));
+	gpc_audit_close(au);
 }
 
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct gpc_log lg = { pam_sink, pamh, LOG_INFO };
+	struct gpc_login_result res;
+	struct gpc_login_req req;
 	struct gpc_cfg *cfg = NULL;
-	struct gpc_dir *dir = NULL;
-	struct gpc_account *a = NULL;
+	struct conv cv = { pamh, PAM_SUCCESS };
+	struct gpc_login_conv conv = { conv_ask, &cv };
 	struct opts o;
 	const char *user = NULL;
-	char *password = NULL, *code = NULL;
-	const char *why = "ok";
-	int r, pr;
+	int r, pr, how = MAP_AUTH;
 
 	(void)flags;
+	memset(&res, 0, sizeof(res));
 	parse_args(pamh, argc, argv, &o);
 	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
-	if ((r = load_config(pamh, &o, &cfg)) != GPC_OK) {
-		pr = PAM_SERVICE_ERR;
-		goto out;
-	}
+	if (load_config(pamh, &o, &cfg) != GPC_OK)
+		return PAM_SERVICE_ERR;
 	/* Every failure waits the same configured time, whatever failed. */
 	(void)pam_fail_delay(pamh, (unsigned)cfg->fail_delay_ms * 1000u);
 	if ((pr = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || user == NULL ||
@@ -227,65 +223,29 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		pr = pr == PAM_SUCCESS ? PAM_USER_UNKNOWN : pr;
 		goto out;
 	}
-	/*
-	 * Both questions are asked before anything is looked up: an unknown
-	 * name, a wrong password and a wrong code see the same prompts.
-	 */
-	if ((pr = ask(pamh, PAM_PROMPT_ECHO_OFF, prompt_password(cfg, pamh), &password)) !=
-	    PAM_SUCCESS)
-		goto out;
-	if ((pr = ask(pamh, PAM_PROMPT_ECHO_OFF, prompt_code(cfg, pamh), &code)) != PAM_SUCCESS)
-		goto out;
-	if ((r = gpc_dir_open(cfg, GPC_DIR_READER, &lg, &dir)) != GPC_OK) {
-		why = "directory_unavailable";
-		pr = pam_code(r);
-		goto out;
-	}
-	if ((r = gpc_dir_find_account(dir, user, &a)) != GPC_OK) {
-		why = r == GPC_ERR_NOTFOUND || r == GPC_ERR_INVAL ? "unknown_account" :
-		    r == GPC_ERR_AMBIGUOUS ? "ambiguous_account" : "directory_error";
-		pr = r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS ? PAM_USER_UNKNOWN : pam_code(r);
-		goto out;
-	}
-	/* Neither a suspended account nor one of a suspended unit logs in. */
-	if (!gpc_account_usable(a)) {
-		why = "account_not_active";
-		pr = PAM_AUTH_ERR;
-		goto out;
-	}
-	if ((r = gpc_dir_check_password(dir, a->dn, password)) != GPC_OK) {
-		why = r == GPC_ERR_BADPASS ? "wrong_password" : "directory_error";
-		pr = r == GPC_ERR_BADPASS ? PAM_AUTH_ERR : pam_code(r);
-		goto out;
-	}
-	if (a->seed_sealed == NULL) {
-		why = "not_enrolled";
-		/* An opt-out is never a success: the next module decides. */
-		pr = cfg->allow_unenrolled ? PAM_IGNORE : PAM_AUTH_ERR;
-		goto out;
-	}
-	if ((r = verify_code(cfg, &lg, dir, a, code)) != GPC_OK) {
-		why = r == GPC_ERR_REPLAY ? "code_replayed" : r == GPC_ERR_BADCODE ?
-		    "wrong_code" : r == GPC_ERR_CONFLICT ? "code_race_lost" : "code_check_failed";
-		pr = r == GPC_ERR_KEY || r == GPC_ERR_PERM || r == GPC_ERR_NOMEM ?
-		    PAM_SERVICE_ERR : PAM_AUTH_ERR;
-		goto out;
-	}
-	pr = PAM_SUCCESS;
+	if (o.allow_unenrolled || cfg->allow_unenrolled)
+		how |= MAP_ALLOW_UNENROLLED;
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.mode = o.mode;
+	if (o.mode == GPC_LOGIN_USE_FIRST_PASS || o.mode == GPC_LOGIN_TRY_FIRST_PASS)
+		req.authtok = item_str(pamh, PAM_AUTHTOK);
+	req.lang = gpc_i18n_lang(cfg, locale_of(pamh));
+	req.qr_invert = o.qr_invert;
+	req.service = item_str(pamh, PAM_SERVICE);
+	req.rhost = item_str(pamh, PAM_RHOST);
+	req.tty = item_str(pamh, PAM_TTY);
+
+	r = gpc_login_authenticate(cfg, &lg, &conv, &req, &res);
+	pr = pam_code(r, how, cv.pam_err);
+	/* The password goes on to the next module only when we split it out. */
+	if (res.authtok != NULL && pam_set_item(pamh, PAM_AUTHTOK, res.authtok) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_ERR, "PAM_AUTHTOK not set");
+	audit_login(pamh, cfg, &lg, &req, &res, r);
+	gpc_log_msg(&lg, LOG_DEBUG, "authenticate: %s (%s)", res.reason,
+	    pam_strerror(pamh, pr));
 out:
-	if (cfg != NULL) {
-		/* The uid is logged only once the directory knows it (else a keyed hash later). */
-		if (a != NULL)
-			gpc_log_msg(&lg, pr == PAM_SUCCESS ? LOG_INFO : LOG_NOTICE,
-			    "auth %s for %.64s: %s", pr == PAM_SUCCESS ? "success" : "failure",
-			    a->uid, why);
-		else if (pr != PAM_SUCCESS)
-			gpc_log_msg(&lg, LOG_NOTICE, "auth failure: %s", why);
-	}
-	gpc_freezero_str(password);
-	gpc_freezero_str(code);
-	gpc_account_free(a);
-	gpc_dir_close(dir);
+	gpc_login_result_free(&res);
 	gpc_cfg_free(cfg);
 	return pr;
 }
@@ -323,7 +283,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_READER, &lg, &dir)) != GPC_OK ||
 	    (r = gpc_dir_find_account(dir, user, &a)) != GPC_OK) {
-		pr = r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS ? PAM_USER_UNKNOWN : pam_code(r);
+		pr = pam_code(r, 0, PAM_SUCCESS);
 		goto out;
 	}
 	if (!gpc_account_usable(a)) {

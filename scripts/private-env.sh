@@ -14,7 +14,9 @@
 #   DIR/keys/             seal and index keys
 #   DIR/spool/, DIR/outbox/
 #   DIR/pam.d/            pam_wrapper service files: gpcgate and gpc-review
-#                         (auth+account), alt (the same with DIR/alt.conf)
+#                         (auth+account), alt (the same with DIR/alt.conf);
+#                         gpc-items, gpc-one, gpc-first, gpc-try, gpc-optout
+#                         (auth only, see gpc_env_auth_services)
 # and the variables of scripts/slapd.sh plus GPC_CONF, GPC_CTL, GPC_PROVD,
 # GPC_PAM_SO, GPC_PAM_WRAPPER (the libpam_wrapper.so path).
 
@@ -114,7 +116,31 @@ EOF
 	# copies the service files when a process starts: they cannot be added later)
 	sed "s|conf=[^ ]*|conf=$dir/alt.conf|" "$dir/pam.d/gpcgate" >"$dir/pam.d/alt"
 	echo "auth required pam_deny.so" >"$dir/pam.d/other"
+	gpc_env_auth_services "$dir"
 	export GPC_CONF GPC_CTL GPC_PROVD GPC_PAM_SO GPC_PAM_WRAPPER
+}
+
+# Services for the prompt-mode tests (tests/integration/test_auth_*): the
+# module with one_prompt, use_first_pass, try_first_pass, allow_unenrolled,
+# around pam_wrapper's test modules: pam_set_items.so sets PAM_AUTHTOK from
+# the process environment before us, pam_get_items.so exports the items
+# (PAM_AUTHTOK) after us into the PAM environment, for the test to read.
+gpc_env_auth_services() {
+	local dir=$1 m pw
+	pw="$(dirname "$GPC_PAM_WRAPPER")/pam_wrapper"
+	m="$GPC_PAM_SO conf=$GPC_CONF"
+	printf 'auth required %s\nauth required %s/pam_get_items.so\n' "$m" "$pw" \
+	    >"$dir/pam.d/gpc-items"
+	printf 'auth required %s one_prompt\nauth required %s/pam_get_items.so\n' "$m" "$pw" \
+	    >"$dir/pam.d/gpc-one"
+	printf 'auth required %s/pam_set_items.so\nauth required %s use_first_pass\nauth required %s/pam_get_items.so\n' \
+	    "$pw" "$m" "$pw" >"$dir/pam.d/gpc-first"
+	printf 'auth required %s/pam_set_items.so\nauth required %s try_first_pass\nauth required %s/pam_get_items.so\n' \
+	    "$pw" "$m" "$pw" >"$dir/pam.d/gpc-try"
+	# success ends the stack at once; PAM_IGNORE goes on to pam_get_items
+	# (whose exported items show that it ran); a failure ends it with our code
+	printf 'auth [success=done ignore=ignore default=die] %s allow_unenrolled\nauth required %s/pam_get_items.so\n' \
+	    "$m" "$pw" >"$dir/pam.d/gpc-optout"
 }
 
 gpc_env_teardown() {

@@ -5,6 +5,11 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <jansson.h>
+
+#include "dir.h"
+#include "err.h"
+#include "seal.h"
 #include "itest.h"
 
 const char *
@@ -104,11 +109,18 @@ conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void 
 		switch (msg[i]->msg_style) {
 		case PAM_PROMPT_ECHO_OFF:
 		case PAM_PROMPT_ECHO_ON:
-			if (c->nprompts < 8) {
+			if (c->nprompts < IT_PROMPTS) {
+				const char *a = c->answers[c->nprompts];
+
 				snprintf(c->prompts[c->nprompts], sizeof(c->prompts[0]), "%s",
 				    msg[i]->msg);
-				if (c->answers[c->nprompts] != NULL)
-					r[i].resp = strdup(c->answers[c->nprompts]);
+				snprintf(c->full[c->nprompts], sizeof(c->full[0]), "%s",
+				    msg[i]->msg);
+				c->styles[c->nprompts] = msg[i]->msg_style;
+				if (c->answer_fn != NULL)
+					a = c->answer_fn(c, c->nprompts, msg[i]->msg);
+				if (a != NULL)
+					r[i].resp = strdup(a);
 			}
 			c->nprompts++;
 			break;
@@ -123,20 +135,221 @@ conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void 
 	return PAM_SUCCESS;
 }
 
+/* libpam calls this instead of sleeping after a failure (PAM_FAIL_DELAY). */
+static void
+delay_fn(int status, unsigned delay_us, void *appdata)
+{
+	struct it_conv *c = appdata;
+
+	c->delay_calls++;
+	c->delay_us = delay_us;
+	c->delay_status = status;
+}
+
 int
 it_pam(const char *service, const char *user, struct it_conv *c, int account)
 {
 	struct pam_conv pc = { conv_fn, c };
 	pam_handle_t *ph = NULL;
-	int r, end;
+	const char *tok;
+	int r, end, i;
 
 	c->nprompts = 0;
 	c->ninfo = 0;
+	c->delay_calls = 0;
+	c->delay_us = 0;
+	c->authtok_set = 0;
+	c->authtok[0] = '\0';
+	c->items_exported = 0;
 	if ((r = pam_start(service, user, &pc, &ph)) != PAM_SUCCESS)
 		return r;
+	(void)pam_set_item(ph, PAM_FAIL_DELAY, (const void *)delay_fn);
+	for (i = 0; i < 4 && c->env[i] != NULL; i++)
+		(void)pam_putenv(ph, c->env[i]);
+	if (c->rhost != NULL)
+		(void)pam_set_item(ph, PAM_RHOST, c->rhost);
+	if (c->tty != NULL)
+		(void)pam_set_item(ph, PAM_TTY, c->tty);
 	r = pam_authenticate(ph, 0);
+	if ((tok = pam_getenv(ph, "PAM_AUTHTOK")) != NULL) {
+		c->authtok_set = 1;
+		snprintf(c->authtok, sizeof(c->authtok), "%s", tok);
+	}
+	c->items_exported = pam_getenv(ph, "PAM_SERVICE") != NULL;
 	if (r == PAM_SUCCESS && account)
 		r = pam_acct_mgmt(ph, 0);
 	end = pam_end(ph, r);
 	return r != PAM_SUCCESS ? r : end;
+}
+
+/* Run a command; its first output line, malloc'd, or NULL. */
+static char *
+sh_line(const char *cmd)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *p;
+
+	if ((p = popen(cmd, "r")) == NULL)
+		return NULL;
+	if (getline(&line, &cap, p) < 0) {
+		free(line);
+		line = NULL;
+	} else
+		line[strcspn(line, "\r\n")] = '\0';
+	pclose(p);
+	return line;
+}
+
+/*
+ * ldapsearch as the administrator for the account uid, LDIF parsed by
+ * python (values may be base64), printing attr's values one per line, or
+ * their count.
+ */
+static char *
+ldap_query(const char *uid, const char *attr, int count)
+{
+	char *esc = NULL, cmd[4096], *out = NULL;
+
+	if (gpc_dir_filter_escape(uid, strlen(uid), &esc) != GPC_OK)
+		return NULL;
+	if (strchr(esc, '\'') != NULL) /* the filter goes inside '...' below */
+		goto out;
+	/* LDIF: "attr: value" or "attr:: base64"; the DN is attribute "dn". */
+	snprintf(cmd, sizeof(cmd),
+	    "env -u LD_PRELOAD ldapsearch -LLL -o ldif-wrap=no -x -H \"$GPC_LDAPI_URI\" "
+	    "-D \"$GPC_ROOTDN\" -y '%s/root.pw' -b \"ou=units,$GPC_BASE\" '(uid=%s)' '%s' "
+	    "2>/dev/null | python3 -c '\n"
+	    "import base64, sys\n"
+	    "want, vals = sys.argv[1].lower(), []\n"
+	    "for l in sys.stdin.read().splitlines():\n"
+	    "    k, sep, v = l.partition(\":\")\n"
+	    "    if not sep or k.lower() != want: continue\n"
+	    "    if v.startswith(\": \"): v = base64.b64decode(v[2:]).decode(\"utf-8\", \"replace\")\n"
+	    "    vals.append(v[1:] if v.startswith(\" \") else v)\n"
+	    "print(len(vals) if sys.argv[2] == \"1\" else (vals[0] if vals else \"\"))\n"
+	    "' '%s' '%d'", it_env("GPC_TESTDIR"), esc, attr, attr, count);
+	out = sh_line(cmd);
+	if (out != NULL && *out == '\0') {
+		free(out);
+		out = NULL;
+	}
+out:
+	free(esc);
+	return out;
+}
+
+char *
+it_ldap_attr(const char *uid, const char *attr)
+{
+	return ldap_query(uid, attr, 0);
+}
+
+int
+it_ldap_count(const char *uid, const char *attr)
+{
+	char *n = ldap_query(uid, attr, 1);
+	int v = n != NULL ? atoi(n) : 0;
+
+	free(n);
+	return v;
+}
+
+int
+it_ldapmodify(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	FILE *p;
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "env -u LD_PRELOAD ldapmodify -x -H \"$GPC_LDAPI_URI\" "
+	    "-D \"$GPC_ROOTDN\" -y '%s/root.pw' >>'%s/fixture.log' 2>&1",
+	    it_env("GPC_TESTDIR"), it_env("GPC_TESTDIR"));
+	if ((p = popen(cmd, "w")) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vfprintf(p, fmt, ap);
+	va_end(ap);
+	r = pclose(p);
+	return r == -1 ? -1 : WEXITSTATUS(r);
+}
+
+enum gpc_suite
+it_suite(void)
+{
+	const char *s = getenv("GPC_SUITE");
+
+	return s != NULL && strcmp(s, "gm") == 0 ? GPC_SUITE_GM : GPC_SUITE_STANDARD;
+}
+
+int
+it_install_seed(const char *uid, const unsigned char *seed, size_t len, const char *algo,
+    int digits, int period)
+{
+	char keydir[1024], *dn = NULL, *sealed = NULL;
+	struct gpc_keys *k = NULL;
+	int r = -1;
+
+	snprintf(keydir, sizeof(keydir), "%s/keys", it_env("GPC_TESTDIR"));
+	if ((dn = it_ldap_attr(uid, "dn")) == NULL ||
+	    gpc_keys_load(keydir, it_suite(), &k) != GPC_OK ||
+	    gpc_seal(k, dn, seed, len, &sealed) != GPC_OK)
+		goto out;
+	r = it_ldapmodify("dn: %s\nchangetype: modify\nreplace: gpcTotpSeed\ngpcTotpSeed: %s\n-\n"
+	    "replace: gpcTotpAlgorithm\ngpcTotpAlgorithm: %s\n-\nreplace: gpcTotpDigits\n"
+	    "gpcTotpDigits: %d\n-\nreplace: gpcTotpPeriod\ngpcTotpPeriod: %d\n-\n"
+	    "replace: gpcTotpStep\n-\nreplace: gpcTotpFailures\n-\nreplace: gpcLockedUntil\n-\n",
+	    dn, sealed, algo, digits, period);
+out:
+	free(dn);
+	free(sealed);
+	gpc_keys_free(k);
+	return r;
+}
+
+/* Each line of the audit log that is event `event`, in order. */
+static json_t *
+audit_lines(const char *event)
+{
+	char path[1024], *line = NULL;
+	size_t cap = 0;
+	json_t *all = json_array(), *o;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/audit.log", it_env("GPC_TESTDIR"));
+	if ((f = fopen(path, "r")) == NULL)
+		return all;
+	while (getline(&line, &cap, f) >= 0) {
+		if ((o = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(o, "event")) ?: "", event) == 0)
+			json_array_append(all, o);
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+int
+it_audit_count(const char *event)
+{
+	json_t *all = audit_lines(event);
+	int n = (int)json_array_size(all);
+
+	json_decref(all);
+	return n;
+}
+
+json_t *
+it_audit_last(const char *event)
+{
+	json_t *all = audit_lines(event), *o = NULL;
+	size_t n = json_array_size(all);
+
+	if (n > 0)
+		o = json_incref(json_array_get(all, n - 1));
+	json_decref(all);
+	return o;
 }

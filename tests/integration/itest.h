@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cfg.h" /* enum gpc_suite */
+
 /* An environment variable the harness must have set (aborts the test if not). */
 const char *it_env(const char *name);
 
@@ -23,20 +25,72 @@ char *it_file_line(const char *name);
 /* The TOTP code oathtool computes for an account's secret at time t (0: now). */
 void it_code(const char *uid, time_t t, char *out, size_t len);
 
+/* Prompts one conversation records (a first-login enrollment asks up to 12). */
+#define IT_PROMPTS 16
+
 /* What one PAM conversation saw. */
 struct it_conv {
-	const char *answers[8]; /* given in order to the prompts */
+	const char *answers[IT_PROMPTS]; /* given in order to the prompts */
 	int nprompts;
-	char prompts[8][128];
+	char prompts[IT_PROMPTS][128];
 	char info[8][256];
 	int ninfo;
+
+	/* Optional, all zero by default (memset): */
+	int styles[IT_PROMPTS]; /* msg_style of each prompt (PAM_PROMPT_ECHO_OFF/ON) */
+	char full[IT_PROMPTS][8192]; /* each prompt's whole text (enrollment screens are long) */
+	/* if set, answers prompt n instead of answers[n] (NULL: no answer) */
+	const char *(*answer_fn)(struct it_conv *c, int n, const char *prompt);
+	void *ctx;              /* for answer_fn */
+	const char *env[4];     /* "NAME=value" put into the PAM environment first */
+	const char *rhost, *tty; /* PAM_RHOST, PAM_TTY to set */
+	/* filled in: */
+	int delay_calls;        /* PAM_FAIL_DELAY callback calls (libpam's, no sleeping) */
+	unsigned delay_us;      /* the delay libpam would have slept, last call */
+	int delay_status;       /* the status it was called with */
+	char authtok[256];      /* PAM_AUTHTOK as exported by pam_get_items.so, if stacked */
+	int authtok_set;
+	int items_exported;     /* pam_get_items.so ran (it exported PAM_SERVICE) */
 };
 
 /*
  * pam_start(service, user) with a recording conversation, run
  * pam_authenticate (and pam_acct_mgmt if `account`), pam_end.  Returns the
- * first non-success PAM code, or PAM_SUCCESS.
+ * first non-success PAM code, or PAM_SUCCESS.  The failure delay is
+ * recorded, not slept (PAM_FAIL_DELAY).
  */
 int it_pam(const char *service, const char *user, struct it_conv *conv, int account);
+
+/*
+ * The directory as its administrator sees it (ldapsearch/ldapmodify as the
+ * rootdn).  uid is matched exactly as given (the filter value is escaped).
+ */
+/* The first value of attr of the account uid ("dn" for its DN), malloc'd; NULL if none. */
+char *it_ldap_attr(const char *uid, const char *attr);
+/* How many values attr has on the account uid (0 if none or no account). */
+int it_ldap_count(const char *uid, const char *attr);
+/* Apply LDIF (changetype lines included) as the administrator; 0 on success. */
+int it_ldapmodify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The installation's crypto suite (GPC_SUITE=gm runs the tests under the 国密 suite). */
+enum gpc_suite it_suite(void);
+
+/*
+ * Store a known TOTP seed on the account uid, sealed as the module expects
+ * (the installation's keys, bound to the entry's DN), with its parameters
+ * (algorithm "sha1"|"sha256"|"sha512"); the replay guard, failure count
+ * and lock are cleared.  0 on success.
+ */
+int it_install_seed(const char *uid, const unsigned char *seed, size_t len, const char *algo,
+    int digits, int period);
+
+/*
+ * The audit log (audit.file of the installation): how many lines of event
+ * `event` it holds, and the last such line as a JSON object (json_decref;
+ * NULL if none).
+ */
+int it_audit_count(const char *event);
+struct json_t;
+struct json_t *it_audit_last(const char *event);
 
 #endif

@@ -1,0 +1,339 @@
+/*
+ * The directory writes of a login: failure count, lockout, spending a step,
+ * a recovery code or an enrollment code.  See dir_login.h.
+ */
+#include <lber.h>
+#include <ldap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dir_login.h"
+#include "err.h"
+#include "util.h"
+
+/* Attempts of the increment-or-create loop before giving up. */
+#define COUNT_TRIES 3
+
+/*
+ * SIGPIPE: as in dir.c, block it in this thread while libldap writes to a
+ * connection the server may have closed, and discard one that arrived, so
+ * the host process's disposition is left alone.
+ */
+struct pipe_guard {
+	sigset_t old;
+	int active;
+};
+
+static void
+pipe_block(struct pipe_guard *g)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	g->active = pthread_sigmask(SIG_BLOCK, &s, &g->old) == 0;
+}
+
+static void
+pipe_restore(struct pipe_guard *g)
+{
+	sigset_t s, pending;
+	struct timespec zero = { 0, 0 };
+
+	if (!g->active)
+		return;
+	if (!sigismember(&g->old, SIGPIPE)) {
+		sigemptyset(&s);
+		sigaddset(&s, SIGPIPE);
+		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			(void)sigtimedwait(&s, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/*
+ * One Modify with request controls; *ldap_rc gets the LDAP result code and
+ * *rctrls (may be NULL; ldap_controls_free) the response controls.  The
+ * handle's operation timeout (LDAP_OPT_TIMEOUT, set by dir.c) bounds the
+ * wait.  Returns gpc_dir_err(*ldap_rc), with constraintViolation as
+ * GPC_ERR_LDAP for the caller to interpret.
+ */
+static int
+modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **sctrls,
+    int *ldap_rc, LDAPControl ***rctrls)
+{
+	LDAP *ld = gpc_dir_ldap(d);
+	struct timeval *tv = NULL;
+	LDAPMessage *res = NULL;
+	struct pipe_guard g;
+	int msgid = -1, rc, err = LDAP_OTHER;
+
+	if (rctrls != NULL)
+		*rctrls = NULL;
+	(void)ldap_get_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	pipe_block(&g);
+	rc = ldap_modify_ext(ld, dn, mods, sctrls, NULL, &msgid);
+	if (rc == LDAP_SUCCESS) {
+		rc = ldap_result(ld, msgid, LDAP_MSG_ALL, tv, &res);
+		if (rc == 0) {
+			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+			rc = LDAP_TIMEOUT;
+		} else if (rc < 0) {
+			if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc) != LDAP_OPT_SUCCESS ||
+			    rc == LDAP_SUCCESS)
+				rc = LDAP_SERVER_DOWN;
+		} else
+			rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, rctrls, 0);
+	}
+	pipe_restore(&g);
+	ldap_msgfree(res);
+	if (tv != NULL)
+		ldap_memfree(tv);
+	*ldap_rc = rc == LDAP_SUCCESS ? err : rc;
+	return *ldap_rc == LDAP_CONSTRAINT_VIOLATION ? GPC_ERR_LDAP : gpc_dir_err(*ldap_rc);
+}
+
+/*
+ * The assertion every "success" write carries: not locked at `now`, not at
+ * the failure limit.  A lock set, or a failure counted up to the limit, by
+ * another login between our read and our write makes the write fail (122).
+ */
+static int
+not_locked_control(struct gpc_dir *d, time_t now, int limit, LDAPControl **ctrl)
+{
+	char when[16], filter[128];
+
+	*ctrl = NULL;
+	gpc_time_generalized(now, when);
+	snprintf(filter, sizeof(filter),
+	    "(&(!(gpcLockedUntil>=%s))(!(gpcTotpFailures>=%d)))", when, limit);
+	return ldap_create_assertion_control(gpc_dir_ldap(d), filter, 1, ctrl) == LDAP_SUCCESS ?
+	    GPC_OK : GPC_ERR_NOMEM;
+}
+
+/* The post-read control asking for one attribute (RFC 4527 §3.2). */
+static int
+postread_control(const char *attr, LDAPControl **ctrl)
+{
+	BerElement *ber;
+	struct berval bv = { 0, NULL };
+	int r = GPC_ERR_NOMEM;
+
+	*ctrl = NULL;
+	if ((ber = ber_alloc_t(LBER_USE_DER)) == NULL)
+		return GPC_ERR_NOMEM;
+	if (ber_printf(ber, "{s}", attr) != -1 && ber_flatten2(ber, &bv, 0) == 0 &&
+	    ldap_control_create(LDAP_CONTROL_POST_READ, 1, &bv, 1, ctrl) == LDAP_SUCCESS)
+		r = GPC_OK;
+	ber_free(ber, 1);
+	return r;
+}
+
+/* The integer value of attr in a post-read response control. */
+static int
+postread_int(LDAPControl **rctrls, const char *attr, int64_t *out)
+{
+	LDAPControl *c = ldap_control_find(LDAP_CONTROL_POST_READ, rctrls, NULL);
+	BerElement *ber = NULL;
+	struct berval dn, type;
+	BerVarray vals = NULL;
+	int r = GPC_ERR_LDAP;
+
+	if (c == NULL || (ber = ber_init(&c->ldctl_value)) == NULL)
+		return GPC_ERR_LDAP;
+	if (ber_scanf(ber, "{m{" /*}}*/, &dn) == LBER_ERROR)
+		goto out;
+	while (ber_scanf(ber, "{m" /*}*/, &type) != LBER_ERROR) {
+		if (ber_scanf(ber, "[W]", &vals) == LBER_ERROR || vals == NULL)
+			continue;
+		if (strlen(attr) == type.bv_len && strncasecmp(attr, type.bv_val, type.bv_len) == 0 &&
+		    vals[0].bv_val != NULL && vals[0].bv_len > 0 && vals[0].bv_len < 24) {
+			char buf[24], *end = NULL;
+			long long v;
+
+			memcpy(buf, vals[0].bv_val, vals[0].bv_len);
+			buf[vals[0].bv_len] = '\0';
+			v = strtoll(buf, &end, 10);
+			if (end != buf && *end == '\0') {
+				*out = (int64_t)v;
+				r = GPC_OK;
+			}
+		}
+		ber_bvarray_free(vals);
+		vals = NULL;
+	}
+out:
+	ber_free(ber, 1);
+	return r;
+}
+
+int
+gpc_dir_login_count_failure(struct gpc_dir *d, const char *dn, int64_t *count)
+{
+	char *one[2] = { "1", NULL };
+	LDAPMod inc = { LDAP_MOD_INCREMENT, "gpcTotpFailures", { .modv_strvals = one } };
+	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpFailures", { .modv_strvals = one } };
+	LDAPMod *incs[2] = { &inc, NULL }, *adds[2] = { &add, NULL };
+	LDAPControl *pr = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
+	int r, rc, i;
+
+	*count = -1;
+	if ((r = postread_control("gpcTotpFailures", &pr)) != GPC_OK)
+		return r;
+	sctrls[0] = pr;
+	for (i = 0; i < COUNT_TRIES; i++) {
+		r = modify(d, dn, incs, sctrls, &rc, &rctrls);
+		if (r == GPC_OK) {
+			r = postread_int(rctrls, "gpcTotpFailures", count);
+			goto out;
+		}
+		ldap_controls_free(rctrls);
+		rctrls = NULL;
+		if (rc != LDAP_NO_SUCH_ATTRIBUTE)
+			goto out;
+		/* No count yet: create it.  Of concurrent creators one wins. */
+		r = modify(d, dn, adds, NULL, &rc, NULL);
+		if (r == GPC_OK) {
+			*count = 1;
+			goto out;
+		}
+		if (rc != LDAP_TYPE_OR_VALUE_EXISTS && rc != LDAP_CONSTRAINT_VIOLATION)
+			goto out;
+		/* another login created it first: increment that */
+	}
+	r = GPC_ERR_CONFLICT;
+out:
+	ldap_controls_free(rctrls);
+	ldap_control_free(pr);
+	return r;
+}
+
+int
+gpc_dir_login_lock(struct gpc_dir *d, const char *dn, time_t until)
+{
+	char when[16];
+	char *whenv[2] = { when, NULL }, *none[1] = { NULL };
+	LDAPMod lock = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = whenv } };
+	LDAPMod zero = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
+	LDAPMod *mods[3] = { &lock, &zero, NULL };
+	int rc;
+
+	gpc_time_generalized(until, when);
+	return modify(d, dn, mods, NULL, &rc, NULL);
+}
+
+/* A "success" Modify: mods plus the resets, under the not-locked assertion. */
+static int
+modify_success(struct gpc_dir *d, const char *dn, LDAPMod **mods, time_t now, int limit)
+{
+	LDAPControl *assert = NULL, *sctrls[2] = { NULL, NULL };
+	int r, rc;
+
+	if ((r = not_locked_control(d, now, limit, &assert)) != GPC_OK)
+		return r;
+	sctrls[0] = assert;
+	r = modify(d, dn, mods, sctrls, &rc, NULL);
+	ldap_control_free(assert);
+	/*
+	 * 16: the old value is gone (another login spent it); 19/20: another
+	 * first value was added; 122: locked meanwhile.  All mean "lost".
+	 */
+	if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
+	    rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_ASSERTION_FAILED)
+		return GPC_ERR_CONFLICT;
+	return r;
+}
+
+int
+gpc_dir_login_spend_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_t new_step,
+    time_t now, int limit)
+{
+	char oldv[24], newv[24];
+	char *oldvals[2] = { oldv, NULL }, *newvals[2] = { newv, NULL }, *none[1] = { NULL };
+	LDAPMod del = { LDAP_MOD_DELETE, "gpcTotpStep", { .modv_strvals = oldvals } };
+	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpStep", { .modv_strvals = newvals } };
+	LDAPMod zero = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
+	LDAPMod unlock = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = none } };
+	LDAPMod *cas[5] = { &del, &add, &zero, &unlock, NULL };
+	LDAPMod *first[4] = { &add, &zero, &unlock, NULL };
+
+	if (new_step < 0 || new_step <= old_step)
+		return GPC_ERR_INVAL;
+	snprintf(oldv, sizeof(oldv), "%lld", (long long)old_step);
+	snprintf(newv, sizeof(newv), "%lld", (long long)new_step);
+	/* delete(old)+add(new) in one Modify is the CAS; replace would not be. */
+	return modify_success(d, dn, old_step < 0 ? first : cas, now, limit);
+}
+
+int
+gpc_dir_login_spend_recovery(struct gpc_dir *d, const char *dn, const char *stored, time_t now,
+    int limit)
+{
+	char *vals[2] = { (char *)stored, NULL }, *none[1] = { NULL };
+	LDAPMod del = { LDAP_MOD_DELETE, "gpcRecoveryCode", { .modv_strvals = vals } };
+	LDAPMod zero = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
+	LDAPMod unlock = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = none } };
+	LDAPMod *mods[4] = { &del, &zero, &unlock, NULL };
+
+	if (stored == NULL || *stored == '\0')
+		return GPC_ERR_INVAL;
+	return modify_success(d, dn, mods, now, limit);
+}
+
+int
+gpc_dir_login_enroll(struct gpc_dir *d, const char *dn, const struct gpc_enrollment *e,
+    time_t now, int limit, int *pp_error)
+{
+	char digits[8], period[16], step[24];
+	char *codev[2] = { (char *)e->enroll_code, NULL }, *pwv[2] = { (char *)e->password, NULL };
+	char *seedv[2] = { (char *)e->seed_sealed, NULL }, *digv[2] = { digits, NULL };
+	char *perv[2] = { period, NULL }, *stepv[2] = { step, NULL }, *none[1] = { NULL };
+	char *algv[2] = { (char *)gpc_algo_name(e->params->algorithm), NULL };
+	LDAPMod m_code = { LDAP_MOD_DELETE, "gpcEnrollCode", { .modv_strvals = codev } };
+	LDAPMod m_exp = { LDAP_MOD_REPLACE, "gpcEnrollExpires", { .modv_strvals = none } };
+	LDAPMod m_pw = { LDAP_MOD_REPLACE, "userPassword", { .modv_strvals = pwv } };
+	LDAPMod m_seed = { LDAP_MOD_ADD, "gpcTotpSeed", { .modv_strvals = seedv } };
+	LDAPMod m_dig = { LDAP_MOD_REPLACE, "gpcTotpDigits", { .modv_strvals = digv } };
+	LDAPMod m_per = { LDAP_MOD_REPLACE, "gpcTotpPeriod", { .modv_strvals = perv } };
+	LDAPMod m_alg = { LDAP_MOD_REPLACE, "gpcTotpAlgorithm", { .modv_strvals = algv } };
+	LDAPMod m_step = { LDAP_MOD_REPLACE, "gpcTotpStep", { .modv_strvals = stepv } };
+	LDAPMod m_rec = { LDAP_MOD_REPLACE, "gpcRecoveryCode",
+		{ .modv_strvals = (char **)e->recovery } };
+	LDAPMod m_zero = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
+	LDAPMod m_unlock = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = none } };
+	LDAPMod *mods[] = { &m_code, &m_exp, &m_pw, &m_seed, &m_dig, &m_per, &m_alg, &m_step,
+		&m_rec, &m_zero, &m_unlock, NULL };
+	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
+	LDAPControl *assert = NULL, *sctrls[3] = { &ppreq, NULL, NULL }, **rctrls = NULL, *pp;
+	LDAPPasswordPolicyError pperr = PP_noError;
+	int r, rc;
+
+	*pp_error = -1;
+	if (e->enroll_code == NULL || e->password == NULL || *e->password == '\0' ||
+	    e->seed_sealed == NULL || e->params == NULL || e->step < 0 || e->recovery == NULL)
+		return GPC_ERR_INVAL;
+	snprintf(digits, sizeof(digits), "%d", e->params->digits);
+	snprintf(period, sizeof(period), "%d", e->params->period);
+	snprintf(step, sizeof(step), "%lld", (long long)e->step);
+	if ((r = not_locked_control(d, now, limit, &assert)) != GPC_OK)
+		return r;
+	sctrls[1] = assert;
+	r = modify(d, dn, mods, sctrls, &rc, &rctrls);
+	/* On success the control carries warnings at most; only a refusal is an error. */
+	if (rc != LDAP_SUCCESS && rctrls != NULL &&
+	    (pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, rctrls, NULL)) != NULL &&
+	    ldap_parse_passwordpolicy_control(gpc_dir_ldap(d), pp, NULL, NULL, &pperr) ==
+	    LDAP_SUCCESS && pperr != PP_noError) {
+		*pp_error = (int)pperr;
+		r = GPC_ERR_INVAL;
+	} else if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
+	    rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_ASSERTION_FAILED)
+		r = GPC_ERR_CONFLICT;
+	ldap_controls_free(rctrls);
+	ldap_control_free(assert);
+	return r;
+}

@@ -1,0 +1,135 @@
+/*
+ * gpcgate — one login: password by LDAP bind, then a TOTP code (RFC 6238)
+ * or a recovery code, with the replay guard, the failure count and the
+ * lockout held in the directory; or, the first time, enrollment with the
+ * code sent to the holder's mobile.
+ *
+ * The flow talks to the holder only through a small conversation interface,
+ * so pam_gpcgate.so drives it with pam_prompt and a test can drive it with
+ * a script.  What it promises (issue 3):
+ *
+ *  - Prompts do not depend on whether the name exists, the password is
+ *    right, the code is right or the account is locked: the first prompt,
+ *    then (outside enrollment) exactly one code prompt.  A wrong password
+ *    never checks or spends the code.
+ *  - A code is fixed-width ASCII digits; anything else is refused without
+ *    a directory write.  Its step is spent with a compare-and-swap; a step
+ *    at or below the last accepted one is a replay (also when the host
+ *    clock was set back); a write that fails is a failed login.
+ *  - Wrong codes (and wrong enrollment codes) are counted atomically (a
+ *    replayed code, right for a step already spent, is not a guess and is
+ *    not counted); at
+ *    totp.failure_limit the second factor locks for totp.lockout_s; a
+ *    success resets the count; a locked account fails like any other.
+ *  - Names are matched on the directory's canonical uid (ASCII case
+ *    ignored, nothing else), so case variants share one replay guard and
+ *    one failure count.  An unknown name is reported only as a keyed hash.
+ *  - "Not enrolled" is concluded only from an entry read successfully that
+ *    holds no TOTP attributes at all; a directory error never reads so.
+ *  - Seeds are opened just before the check and wiped just after; codes,
+ *    passwords and answers are wiped on every path.
+ */
+#ifndef GPC_LOGIN_H
+#define GPC_LOGIN_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "audit.h"
+#include "cfg.h"
+#include "log.h"
+#include "seal.h"
+
+/* How the password and the code are asked for (the module's options). */
+enum gpc_login_mode {
+	GPC_LOGIN_TWO_PROMPTS,    /* password, then code (default) */
+	GPC_LOGIN_ONE_PROMPT,     /* one answer: the password, then the code's digits */
+	GPC_LOGIN_USE_FIRST_PASS, /* the password from an earlier module; code only */
+	GPC_LOGIN_TRY_FIRST_PASS, /* that password if there is one, else ask */
+};
+
+/* The holder's side of the conversation. */
+struct gpc_login_conv {
+	/*
+	 * Show `prompt` (UTF-8, may span lines; what the holder must read is
+	 * in it) and read one answer; echo != 0 shows the typing.  On GPC_OK
+	 * *answer is malloc'd, NUL-terminated, and the flow wipes and frees
+	 * it.  Any other return ends the login (GPC_ERR_IO).
+	 */
+	int (*ask)(void *ctx, int echo, const char *prompt, char **answer);
+	void *ctx;
+};
+
+/* One login request; all borrowed for the duration of the call. */
+struct gpc_login_req {
+	const char *user;          /* the name as given (PAM_USER) */
+	enum gpc_login_mode mode;
+	const char *authtok;       /* an earlier module's password (PAM_AUTHTOK), or NULL */
+	enum gpc_lang lang;        /* GPC_LANG_ZH or GPC_LANG_EN (gpc_i18n_lang) */
+	int qr_invert;             /* enrollment QR code for dark-on-light terminals */
+	const char *service;       /* for the audit: PAM_SERVICE, PAM_RHOST, PAM_TTY; */
+	const char *rhost;         /* each may be NULL */
+	const char *tty;
+};
+
+/* What the login came to, beyond its return code. */
+struct gpc_login_result {
+	const char *reason;   /* stable snake_case reason code, static (see login.c) */
+	char *uid;            /* the canonical uid, or NULL (unknown name) */
+	char *unit;           /* the account's unit code, or NULL */
+	char *region;         /* its unit's region code, or NULL */
+	char name_hash[GPC_BLIND_INDEX_LEN + 1]; /* keyed hash of the name when no account
+	                         was identified (unknown, or the directory failed), or "" */
+	time_t locked_until;  /* this attempt locked the account until then, else 0 */
+	int64_t lock_failures; /* ... after this many consecutive failed codes */
+	char *authtok;        /* the password split out of a one-prompt answer, for the
+	                         next module (PAM_AUTHTOK), or NULL */
+	int proved;           /* a valid code of an account that is not active was
+	                         spent: the holder may be told why (account stage) */
+};
+
+/*
+ * Run one login.  cfg and lg (may be NULL) as loaded by the caller; conv
+ * and req as above.  *res is reset on entry; release it with
+ * gpc_login_result_free() (it wipes res->authtok).
+ * Returns GPC_OK (password and code right, or a recovery code, or an
+ * enrollment completed), GPC_ERR_NOTFOUND (no such account),
+ * GPC_ERR_BADPASS (wrong or empty password, wrong or expired enrollment
+ * code), GPC_ERR_BADCODE (wrong, malformed or late code, or its step could
+ * not be spent), GPC_ERR_REPLAY (a step at or below the last accepted),
+ * GPC_ERR_LOCKED (second factor locked), GPC_ERR_NOTENROLLED (right
+ * password, no authenticator enrolled), GPC_ERR_STATE (the account or its
+ * unit is not active), GPC_ERR_BADSEAL (the stored seed does not open for
+ * this entry), GPC_ERR_UNAVAIL/GPC_ERR_TIMEOUT/GPC_ERR_TLS/GPC_ERR_LDAP
+ * (directory), GPC_ERR_IO (the conversation failed), GPC_ERR_KEY,
+ * GPC_ERR_PERM, GPC_ERR_CONFIG, GPC_ERR_NOMEM, GPC_ERR_CRYPTO.
+ * Thread-safe for distinct calls; keeps no state.
+ */
+int gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_login_conv *conv, const struct gpc_login_req *req,
+    struct gpc_login_result *res);
+
+/* Wipe and free what a result holds (not res itself); NULL is allowed. */
+void gpc_login_result_free(struct gpc_login_result *res);
+
+/*
+ * Append the audit events of one gpc_login_authenticate call (the contract
+ * of audit.h): "login" with outcome (success | failure), reason, uid (or
+ * name_hash), unit, region, service, rhost ("" when none), tty; and, when
+ * the attempt locked the account, "lockout" with uid, unit, region,
+ * failures, until.  Never a password, code, seed or personal datum.
+ * Returns gpc_audit_event()'s codes.
+ */
+int gpc_login_audit(struct gpc_audit *au, const struct gpc_login_req *req,
+    const struct gpc_login_result *res, int r);
+
+/*
+ * Normalise a typed recovery code: spaces and '-' dropped, letters
+ * upper-cased; it must then be 8 symbols of GPC_RECOVERY_ALPHABET, and out
+ * (GPC_RECOVERY_CODE_SIZE bytes) receives the canonical "XXXX-XXXX" that
+ * is hashed with gpc_secret_hash(keys, "recovery", ...).  Returns GPC_OK
+ * or GPC_ERR_FORMAT (out wiped).
+ */
+int gpc_login_recovery_canonical(const char *typed, char *out);
+
+#endif
