@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 #include "audit.h"
 #include "err.h"
 #include "util.h"
-
-#define MAX_LINE (64 * 1024)
 
 struct gpc_audit {
 	char *path;
@@ -80,43 +79,75 @@ gpc_audit_close(struct gpc_audit *a)
 	free(a);
 }
 
-/* The last line of the file (without '\n') into buf; "" if empty. */
+/*
+ * The SHA-256 (hex) of the file's last line, without its '\n'.  *empty: the
+ * file has no byte; *terminated: its last byte is '\n' (a writer that died
+ * mid-line leaves a line without one).  The line is found by reading back
+ * in blocks and hashed as it is read forward, so no line is too long.
+ */
 static int
-last_line(int fd, char *buf, size_t len, size_t *outlen)
+last_line_hash(int fd, char hex[65], int *empty, int *terminated)
 {
+	unsigned char block[4096], md[32];
+	unsigned int mdlen = 0;
 	struct stat st;
 	off_t end, pos;
-	size_t n = 0;
-	char c;
+	EVP_MD_CTX *ctx = NULL;
+	int r = GPC_ERR_IO;
 
-	*outlen = 0;
+	*empty = 1;
+	*terminated = 1;
+	hex[0] = '\0';
 	if (fstat(fd, &st) != 0)
 		return GPC_ERR_IO;
-	end = st.st_size;
-	if (end == 0)
+	if ((end = st.st_size) == 0)
 		return GPC_OK;
-	/* skip the final newline, then walk back to the previous one */
-	pos = end - 1;
-	if (pread(fd, &c, 1, pos) != 1)
+	*empty = 0;
+	if (pread(fd, block, 1, end - 1) != 1)
 		return GPC_ERR_IO;
-	if (c == '\n')
+	if (block[0] == '\n')
 		end--;
+	else
+		*terminated = 0;
+	/* back to the byte after the previous newline, or the start */
 	pos = end;
-	while (pos > 0 && (size_t)(end - pos) < len) {
-		if (pread(fd, &c, 1, pos - 1) != 1)
+	while (pos > 0) {
+		size_t want = (size_t)(pos < (off_t)sizeof(block) ? pos : (off_t)sizeof(block));
+		unsigned char *nl;
+
+		if (pread(fd, block, want, pos - (off_t)want) != (ssize_t)want)
 			return GPC_ERR_IO;
-		if (c == '\n')
+		if ((nl = memrchr(block, '\n', want)) != NULL) {
+			pos = pos - (off_t)want + (nl - block) + 1;
 			break;
-		pos--;
+		}
+		pos -= (off_t)want;
 	}
-	n = (size_t)(end - pos);
-	if (n >= len)
-		return GPC_ERR_FORMAT;
-	if (n > 0 && pread(fd, buf, n, pos) != (ssize_t)n)
-		return GPC_ERR_IO;
-	buf[n] = '\0';
-	*outlen = n;
-	return GPC_OK;
+	if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		r = GPC_ERR_CRYPTO;
+		goto out;
+	}
+	while (pos < end) {
+		size_t want = (size_t)(end - pos < (off_t)sizeof(block) ? end - pos :
+		    (off_t)sizeof(block));
+
+		if (pread(fd, block, want, pos) != (ssize_t)want)
+			goto out;
+		if (EVP_DigestUpdate(ctx, block, want) != 1) {
+			r = GPC_ERR_CRYPTO;
+			goto out;
+		}
+		pos += (off_t)want;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+		r = GPC_ERR_CRYPTO;
+		goto out;
+	}
+	gpc_hex(md, 32, hex);
+	r = GPC_OK;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
 }
 
 static json_t *
@@ -150,35 +181,68 @@ write_all(int fd, const char *s, size_t len)
 	return GPC_OK;
 }
 
-/* Append obj with "prev" chained to the file's last line; the lock is held. */
+/*
+ * Append obj with "prev" set to prev (hex); the lock is held.  *hash, if not
+ * NULL, gets the hash of the line written (the next line's prev).
+ */
 static int
-append_chained(int fd, json_t *obj, const char *prev_line, size_t prev_len)
+append_chained(int fd, json_t *obj, const char *prev, char hash[65])
 {
-	char prev[65], *text = NULL, *line = NULL;
+	char *text = NULL;
+	size_t len;
 	int r;
 
-	if ((r = sha256_hex(prev_line, prev_len, prev)) != GPC_OK)
-		return r;
 	json_object_set_new(obj, "prev", json_string(prev));
 	if ((text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL)
 		return GPC_ERR_NOMEM;
-	if (gpc_asprintf(&line, "%s\n", text) < 0) {
-		free(text);
-		return GPC_ERR_NOMEM;
-	}
+	len = strlen(text);
+	if (hash != NULL && (r = sha256_hex(text, len, hash)) != GPC_OK)
+		goto out;
 	/* One write per line: with the lock, nothing interleaves. */
-	r = write_all(fd, line, strlen(line));
+	text[len] = '\n'; /* json_dumps' NUL becomes the newline */
+	r = write_all(fd, text, len + 1);
+out:
 	free(text);
-	free(line);
 	return r;
+}
+
+/* How far back an idempotent event looks for itself. */
+#define ONCE_WINDOW (1024 * 1024)
+
+/* Whether the file's last ONCE_WINDOW bytes hold the line marked `once`. */
+static int
+seen_recently(int fd, const char *once, int *seen)
+{
+	char needle[160], *buf = NULL;
+	struct stat st;
+	off_t from;
+	size_t len;
+
+	*seen = 0;
+	snprintf(needle, sizeof(needle), "\"once\":\"%s\"", once);
+	if (fstat(fd, &st) != 0)
+		return GPC_ERR_IO;
+	from = st.st_size > ONCE_WINDOW ? st.st_size - ONCE_WINDOW : 0;
+	len = (size_t)(st.st_size - from);
+	if (len == 0)
+		return GPC_OK;
+	if ((buf = malloc(len)) == NULL)
+		return GPC_ERR_NOMEM;
+	if (pread(fd, buf, len, from) != (ssize_t)len) {
+		free(buf);
+		return GPC_ERR_IO;
+	}
+	*seen = memmem(buf, len, needle, strlen(needle)) != NULL;
+	free(buf);
+	return GPC_OK;
 }
 
 static int
 append(struct gpc_audit *a, json_t *obj)
 {
-	char *last = NULL;
-	size_t len = 0;
-	int fd, r;
+	const char *once = json_string_value(json_object_get(obj, "once"));
+	char prev[65];
+	int fd, r, empty, terminated, seen = 0;
 
 	if ((fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0)
 		return GPC_ERR_IO;
@@ -186,18 +250,27 @@ append(struct gpc_audit *a, json_t *obj)
 		close(fd);
 		return GPC_ERR_IO;
 	}
-	if ((last = malloc(MAX_LINE + 1)) == NULL) {
-		r = GPC_ERR_NOMEM;
+	/* An event written before a crash is not written again when the work is redone. */
+	if (once != NULL && ((r = seen_recently(fd, once, &seen)) != GPC_OK || seen))
 		goto out;
-	}
-	if ((r = last_line(fd, last, MAX_LINE + 1, &len)) != GPC_OK)
+	if ((r = last_line_hash(fd, prev, &empty, &terminated)) != GPC_OK)
 		goto out;
-	if (len == 0) {
+	/*
+	 * A writer that died mid-line left a fragment: end it, so it stays a
+	 * line of its own (verify reports it) instead of swallowing this one.
+	 */
+	if (!terminated && (r = write_all(fd, "\n", 1)) != GPC_OK)
+		goto out;
+	if (empty) {
 		/* A new chain: its first line records the seed it hangs from. */
 		unsigned char seed[32];
 		char hex[65];
 		json_t *start = base_line(a, "audit_start");
 
+		if (start == NULL) {
+			r = GPC_ERR_NOMEM;
+			goto out;
+		}
 		if (RAND_bytes(seed, sizeof(seed)) != 1) {
 			json_decref(start);
 			r = GPC_ERR_CRYPTO;
@@ -205,14 +278,14 @@ append(struct gpc_audit *a, json_t *obj)
 		}
 		gpc_hex(seed, sizeof(seed), hex);
 		json_object_set_new(start, "seed", json_string(hex));
-		r = append_chained(fd, start, hex, 64);
+		if ((r = sha256_hex(hex, 64, prev)) == GPC_OK)
+			r = append_chained(fd, start, prev, prev);
 		json_decref(start);
-		if (r != GPC_OK || (r = last_line(fd, last, MAX_LINE + 1, &len)) != GPC_OK)
+		if (r != GPC_OK)
 			goto out;
 	}
-	r = append_chained(fd, obj, last, len);
+	r = append_chained(fd, obj, prev, NULL);
 out:
-	free(last);
 	flock(fd, LOCK_UN);
 	close(fd);
 	return r;
@@ -221,15 +294,28 @@ out:
 int
 gpc_audit_event(struct gpc_audit *a, const char *event, json_t *fields)
 {
+	return gpc_audit_event_once(a, NULL, event, fields);
+}
+
+int
+gpc_audit_event_once(struct gpc_audit *a, const char *once, const char *event, json_t *fields)
+{
 	json_t *obj;
 	const char *key, *outcome;
 	json_t *v;
+	size_t i;
 	int r = GPC_OK;
 
 	if (a == NULL || event == NULL)
 		return GPC_ERR_INVAL;
+	for (i = 0; once != NULL && once[i] != '\0'; i++)
+		if (i >= 128 || once[i] == '"' || once[i] == '\\' || (unsigned char)once[i] < 0x20 ||
+		    (unsigned char)once[i] >= 0x7f)
+			return GPC_ERR_INVAL;
 	if ((obj = base_line(a, event)) == NULL)
 		return GPC_ERR_NOMEM;
+	if (once != NULL)
+		json_object_set_new(obj, "once", json_string(once));
 	if (fields != NULL)
 		json_object_foreach(fields, key, v)
 			if (json_object_get(obj, key) == NULL)
@@ -250,14 +336,96 @@ gpc_audit_event(struct gpc_audit *a, const char *event, json_t *fields)
 	return r;
 }
 
-int
-gpc_audit_verify(const char *path, size_t *lines, size_t *bad, char *why, size_t whylen)
+void
+gpc_audit_chain_init(struct gpc_audit_chain *ch)
 {
-	char *line = NULL, prev_hash[65] = "", want[65];
-	size_t cap = 0, n = 0;
+	memset(ch, 0, sizeof(*ch));
+}
+
+/* Record the first break. */
+static int
+broken(struct gpc_audit_chain *ch, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+broken(struct gpc_audit_chain *ch, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ch->bad == 0) {
+		ch->bad = ch->lines;
+		va_start(ap, fmt);
+		vsnprintf(ch->why, sizeof(ch->why), fmt, ap);
+		va_end(ap);
+	}
+	return GPC_ERR_FORMAT;
+}
+
+int
+gpc_audit_chain_line(struct gpc_audit_chain *ch, const char *line, size_t len,
+    int terminated, json_t **obj)
+{
+	json_t *o;
+	const char *prev, *seed;
+	char want[65];
+	size_t n;
+	int r = GPC_OK;
+
+	if (obj != NULL)
+		*obj = NULL;
+	n = ++ch->lines;
+	o = json_loadb(line, len, 0, NULL);
+	if (o != NULL && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (ch->bad != 0) {
+		r = GPC_ERR_FORMAT;
+		goto hash;
+	}
+	if (!terminated) {
+		r = broken(ch, "line %zu: not terminated (the file was cut short)", n);
+		goto hash;
+	}
+	if (o == NULL) {
+		r = broken(ch, "line %zu: not a JSON object (the line was changed)", n);
+		goto hash;
+	}
+	prev = json_string_value(json_object_get(o, "prev"));
+	if (n == 1) {
+		seed = json_string_value(json_object_get(o, "seed"));
+		if (seed == NULL || strlen(seed) != 64) {
+			r = broken(ch, "line 1: no seed: the file does not start a chain (its "
+			    "head was cut)");
+			goto hash;
+		}
+		if ((r = sha256_hex(seed, 64, want)) != GPC_OK)
+			goto hash;
+		if (prev == NULL || strcmp(prev, want) != 0)
+			r = broken(ch, "line 1: prev does not match its seed");
+	} else if (prev == NULL || strcmp(prev, ch->prev) != 0)
+		r = broken(ch, "line %zu: prev does not match the hash of line %zu: line %zu "
+		    "was changed, or lines were removed between %zu and %zu", n, n - 1, n - 1,
+		    n - 1, n);
+hash:
+	if (sha256_hex(line, len, ch->prev) != GPC_OK && r == GPC_OK)
+		r = GPC_ERR_CRYPTO;
+	if (obj != NULL)
+		*obj = o;
+	else
+		json_decref(o);
+	return r;
+}
+
+int
+gpc_audit_verify_anchor(const char *path, size_t *lines, size_t *bad, char *why,
+    size_t whylen, char last[65])
+{
+	struct gpc_audit_chain ch;
+	char *line = NULL;
+	size_t cap = 0;
 	ssize_t len;
 	FILE *f;
-	int r = GPC_OK;
+	int r = GPC_OK, term;
 
 	if (lines != NULL)
 		*lines = 0;
@@ -265,53 +433,37 @@ gpc_audit_verify(const char *path, size_t *lines, size_t *bad, char *why, size_t
 		*bad = 0;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
+	if (last != NULL)
+		last[0] = '\0';
 	if ((f = fopen(path, "re")) == NULL)
 		return GPC_ERR_IO;
+	gpc_audit_chain_init(&ch);
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		json_t *obj;
-		const char *prev, *seed;
-
-		n++;
-		if (len == 0 || line[len - 1] != '\n') {
-			snprintf(why, whylen, "line %zu: not terminated (cut short?)", n);
-			r = GPC_ERR_FORMAT;
+		term = len > 0 && line[len - 1] == '\n';
+		if (term)
+			line[--len] = '\0';
+		if ((r = gpc_audit_chain_line(&ch, line, (size_t)len, term, NULL)) != GPC_OK)
 			break;
-		}
-		line[--len] = '\0';
-		if ((obj = json_loadb(line, (size_t)len, 0, NULL)) == NULL) {
-			snprintf(why, whylen, "line %zu: not JSON", n);
-			r = GPC_ERR_FORMAT;
-			break;
-		}
-		prev = json_string_value(json_object_get(obj, "prev"));
-		seed = json_string_value(json_object_get(obj, "seed"));
-		if (n == 1) {
-			if (seed == NULL || strlen(seed) != 64) {
-				snprintf(why, whylen, "line 1: no seed (the head of the file is "
-				    "missing)");
-				r = GPC_ERR_FORMAT;
-			} else
-				sha256_hex(seed, 64, want);
-		} else
-			memcpy(want, prev_hash, sizeof(want));
-		if (r == GPC_OK && (prev == NULL || strcmp(prev, want) != 0)) {
-			if (n == 1)
-				snprintf(why, whylen, "line 1: prev does not match its seed");
-			else
-				snprintf(why, whylen, "line %zu: prev does not match line %zu (line "
-				    "%zu changed, or lines between removed)", n, n - 1, n - 1);
-			r = GPC_ERR_FORMAT;
-		}
-		json_decref(obj);
-		if (r != GPC_OK)
-			break;
-		sha256_hex(line, (size_t)len, prev_hash);
 	}
+	if (r == GPC_OK && ferror(f))
+		r = GPC_ERR_IO;
 	free(line);
 	fclose(f);
 	if (lines != NULL)
-		*lines = n;
-	if (r != GPC_OK && bad != NULL)
-		*bad = n;
+		*lines = ch.lines;
+	if (r == GPC_ERR_FORMAT) {
+		if (bad != NULL)
+			*bad = ch.bad;
+		if (why != NULL && whylen > 0)
+			snprintf(why, whylen, "%s", ch.why);
+	}
+	if (r == GPC_OK && last != NULL && ch.lines > 0)
+		memcpy(last, ch.prev, 65);
 	return r;
+}
+
+int
+gpc_audit_verify(const char *path, size_t *lines, size_t *bad, char *why, size_t whylen)
+{
+	return gpc_audit_verify_anchor(path, lines, bad, why, whylen, NULL);
 }

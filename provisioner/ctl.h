@@ -17,12 +17,15 @@
 
 #define PROG "gpcgatectl"
 
+struct gpc_audit;
+
 struct ctl {
 	const char *conf;      /* -f */
 	int json;              /* --json: machine-readable output */
 	struct gpc_cfg *cfg;   /* loaded by need_config() */
 	struct gpc_log lg;
 	struct gpc_engine *engine; /* opened by need_engine() */
+	struct gpc_audit *audit;   /* opened by ctl_audit() */
 };
 
 void usage(FILE *f);
@@ -45,6 +48,17 @@ void print_result(json_t *res);
  */
 char *read_line(const char *prompt, int noecho);
 
+/*
+ * Append an "admin" line (audit.h) for a command that changed or revealed
+ * something: fields (a new reference, consumed; may be NULL) get command,
+ * outcome ("success" | "failure" | "refused") and operator added.  Opens
+ * audit.file on first use (loads the configuration if needed) and, with
+ * audit.syslog, copies the line to syslog (LOG_AUTHPRIV).  Prints a warning
+ * on failure.  Returns GPC_OK or the error: a command that must not go on
+ * unaudited (reveal) stops on it.
+ */
+int ctl_audit(struct ctl *c, const char *command, const char *outcome, json_t *fields);
+
 int cmd_submit(struct ctl *c, int argc, char **argv);
 int cmd_check(struct ctl *c, int argc, char **argv);
 int cmd_results(struct ctl *c, int argc, char **argv);
@@ -55,5 +69,8 @@ int cmd_passwd(struct ctl *c, int argc, char **argv);
 int cmd_keys(struct ctl *c, int argc, char **argv);
 int cmd_unit(struct ctl *c, int argc, char **argv);
 int cmd_outbox(struct ctl *c, int argc, char **argv);
+int cmd_audit(struct ctl *c, int argc, char **argv);
+int cmd_report(struct ctl *c, int argc, char **argv);
+int cmd_reveal(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -446,8 +446,11 @@ cmd_enroll(struct ctl *c, int argc, char **argv)
 			{ .modv_strvals = step >= 0 ? stv : none } };
 		LDAPMod m_fail = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
 		LDAPMod m_lock = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = none } };
+		/* an administrator enrolled the holder: a pending first-login code is void */
+		LDAPMod m_ecode = { LDAP_MOD_REPLACE, "gpcEnrollCode", { .modv_strvals = none } };
+		LDAPMod m_eexp = { LDAP_MOD_REPLACE, "gpcEnrollExpires", { .modv_strvals = none } };
 		LDAPMod *mods[] = { &m_seed, &m_dig, &m_per, &m_alg, &m_step, &m_fail, &m_lock,
-			NULL };
+			&m_ecode, &m_eexp, NULL };
 
 		r = gpc_dir_modify(gpc_engine_dir(c->engine), a->dn, mods, NULL);
 	}
@@ -467,6 +470,8 @@ out:
 	gpc_freezero_str(qr);
 	gpc_freezero_str(code);
 	free(sealed);
+	(void)ctl_audit(c, "enroll", ex == EXIT_OK ? "success" : "failure",
+	    json_pack("{s:s, s:s?}", "uid", a->uid, "unit", a->unit_code));
 	gpc_account_free(a);
 	return ex;
 }
@@ -527,6 +532,8 @@ cmd_passwd(struct ctl *c, int argc, char **argv)
 out:
 	gpc_freezero_str(pw);
 	gpc_freezero_str(again);
+	(void)ctl_audit(c, "passwd", ex == EXIT_OK ? "success" : "failure",
+	    json_pack("{s:s, s:s?}", "uid", a->uid, "unit", a->unit_code));
 	gpc_account_free(a);
 	return ex;
 }

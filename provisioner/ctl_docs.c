@@ -81,8 +81,10 @@ cmd_submit(struct ctl *c, int argc, char **argv)
 	}
 	if ((r = gpc_spool_submit(c->cfg->spool, file, sig, &id, err, sizeof(err))) != GPC_OK) {
 		fprintf(stderr, PROG ": %s\n", err);
+		(void)ctl_audit(c, "submit", "refused", json_pack("{s:s}", "error", gpc_strerror(r)));
 		return r == GPC_ERR_FORMAT || r == GPC_ERR_EXISTS ? EXIT_REFUSED : EXIT_SOFTWARE;
 	}
+	(void)ctl_audit(c, "submit", "success", json_pack("{s:s}", "id", id));
 	if (c->json)
 		printf("{\"submitted\": \"%s\"}\n", id);
 	else

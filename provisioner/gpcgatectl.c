@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "ctl.h"
 #include "engine.h"
 
@@ -18,7 +19,8 @@ static const struct {
 	{ "submit", cmd_submit }, { "check", cmd_check }, { "results", cmd_results },
 	{ "account", cmd_account }, { "enroll", cmd_enroll }, { "passwd", cmd_passwd },
 	{ "sign", cmd_sign }, { "keys", cmd_keys }, { "unit", cmd_unit },
-	{ "outbox", cmd_outbox }, { NULL, NULL }
+	{ "outbox", cmd_outbox }, { "audit", cmd_audit }, { "report", cmd_report },
+	{ "reveal", cmd_reveal }, { NULL, NULL }
 };
 
 int
@@ -50,6 +52,7 @@ main(int argc, char **argv)
 	fprintf(stderr, PROG ": unknown command %s\n", argv[i]);
 	usage(stderr);
 out:
+	gpc_audit_close(c.audit);
 	gpc_engine_free(c.engine);
 	gpc_cfg_free(c.cfg);
 	return ex;
