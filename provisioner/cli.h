@@ -29,6 +29,17 @@ void cli_log_stderr(void *ctx, int prio, const char *msg);
  */
 int cli_load_config(const char *prog, const char *path, struct gpc_cfg **cfg);
 
+/*
+ * The same checks for the daemon's reload: a problem ("FILE:LINE: key:
+ * problem") goes to lg, and the process's time zone is left alone until the
+ * caller accepts the new configuration with cli_set_time_zone().  Returns
+ * GPC_OK or the gpc_cfg_load() error (GPC_ERR_CONFIG for an unknown zone).
+ */
+int cli_load_config_log(const struct gpc_log *lg, const char *path, struct gpc_cfg **cfg);
+
+/* Set the process's time zone (TZ) from provisioner.time_zone. */
+void cli_set_time_zone(const struct gpc_cfg *cfg);
+
 /* An exit code for a GPC_ERR_* code. */
 int cli_exit_code(int gpc_err);
 
