@@ -15,9 +15,11 @@
 #include "doc.h"
 #include "engine.h"
 #include "err.h"
+#include "rotate.h"
 #include "seal.h"
 #include "sig.h"
 #include "spool.h"
+#include "suite.h"
 #include "util.h"
 #include "validate.h"
 
@@ -32,6 +34,8 @@ struct gpc_engine {
 	struct gpc_audit *audit;
 	time_t (*clock)(void *);
 	void *clock_ctx;
+	int (*interrupted)(void *); /* gpc_engine_set_interrupt() */
+	void *interrupt_ctx;
 };
 
 /* What the check step decided. */
@@ -443,23 +447,22 @@ struct holding {
 	char *uid, *unit, *role;
 };
 
+/* idf: a filter matching the identity's blind index under every key version. */
 static int
-load_holdings(struct gpc_engine *e, const char *index, struct holding **out, size_t *n)
+load_holdings(struct gpc_engine *e, const char *idf, struct holding **out, size_t *n)
 {
 	static char *attrs[] = { "uid", "gpcUnitCode", "gpcRole", NULL };
 	LDAPMessage *res = NULL, *en;
 	LDAP *ld = gpc_dir_ldap(e->dir);
 	struct holding *h = NULL;
-	char *filter = NULL, *base = NULL, *esc = NULL;
+	char *filter = NULL, *base = NULL;
 	size_t count = 0;
 	int r, total;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = gpc_dir_filter_escape(index, strlen(index), &esc)) != GPC_OK)
-		return r;
-	if (gpc_asprintf(&filter, "(&(objectClass=gpcAccount)(gpcHolderIndex=%s)"
-	    "(!(gpcState=terminated))(!(gpcState=denied)))", esc) < 0 ||
+	if (gpc_asprintf(&filter, "(&(objectClass=gpcAccount)%s"
+	    "(!(gpcState=terminated))(!(gpcState=denied)))", idf) < 0 ||
 	    gpc_asprintf(&base, "ou=units,%s", gpc_dir_base(e->dir)) < 0) {
 		r = GPC_ERR_NOMEM;
 		goto out;
@@ -486,7 +489,6 @@ out:
 	ldap_msgfree(res);
 	free(filter);
 	free(base);
-	free(esc);
 	return r;
 }
 
@@ -522,25 +524,43 @@ exists(struct gpc_engine *e, const char *base, const char *filter, int *found)
 /* ---- checks shared by several documents ------------------------------------ */
 
 /*
+ * Whether a stored blind index is that of id_number, under the key version
+ * the stored value names (a rotation may not have reached it yet).
+ */
+static int
+same_holder(const struct gpc_engine *e, const char *stored, const char *id_number)
+{
+	char index[GPC_BLIND_INDEX_LEN + 1];
+	int version;
+
+	if (stored == NULL || (version = atoi(stored + 1)) <= 0 ||
+	    gpc_blind_index_v(e->keys, version, "id", id_number, index) != GPC_OK)
+		return 0;
+	return strcmp(stored, index) == 0;
+}
+
+/*
  * The identity rules for a (new) holder of account uid in unit: not flagged
  * for identity misuse, not holding more accounts than allowed, never both
  * posts of one unit.  except_uid: an account being handed over (its current
- * holder does not count against the new one).
+ * holder does not count against the new one).  The identity is searched
+ * under every index key version: entries a rotation could not re-key
+ * (tombstones, flags) still count.
  */
 static int
-check_identity(struct gpc_engine *e, struct plan *p, const char *index, const char *unit,
+check_identity(struct gpc_engine *e, struct plan *p, const char *id_number, const char *unit,
     const char *role, const char *except_uid)
 {
 	struct holding *h = NULL;
-	char *filter = NULL, *base = NULL, *esc = NULL;
+	char *filter = NULL, *base = NULL, *idf = NULL;
 	size_t n = 0, i, live = 0;
 	int r, flagged = 0;
 
-	if ((r = gpc_dir_filter_escape(index, strlen(index), &esc)) != GPC_OK)
+	if ((r = gpc_blind_index_filter(e->keys, "gpcHolderIndex", "id", id_number, &idf)) !=
+	    GPC_OK)
 		return r;
-	if (gpc_asprintf(&filter, "(&(objectClass=gpcRecord)(gpcFlag=identity_misuse)"
-	    "(gpcHolderIndex=%s))", esc) < 0 ||
-	    gpc_asprintf(&base, "ou=records,%s", gpc_dir_base(e->dir)) < 0) {
+	if (gpc_asprintf(&filter, "(&(objectClass=gpcRecord)(gpcFlag=identity_misuse)%s)",
+	    idf) < 0 || gpc_asprintf(&base, "ou=records,%s", gpc_dir_base(e->dir)) < 0) {
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
@@ -550,7 +570,7 @@ check_identity(struct gpc_engine *e, struct plan *p, const char *index, const ch
 		gpc_reasons_add(&p->rs, "identity_flagged", "account.holder.id_number",
 		    "a bureau refused an earlier application with this identity as "
 		    "identity misuse; apply at the bureau in person");
-	if ((r = load_holdings(e, index, &h, &n)) != GPC_OK)
+	if ((r = load_holdings(e, idf, &h, &n)) != GPC_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (except_uid != NULL && h[i].uid != NULL && strcmp(h[i].uid, except_uid) == 0)
@@ -571,7 +591,7 @@ out:
 	holdings_free(h, n);
 	free(filter);
 	free(base);
-	free(esc);
+	free(idf);
 	return r;
 }
 
@@ -747,7 +767,8 @@ plan_register(struct gpc_engine *e, const struct gpc_doc *d, const char *digest,
 		goto out;
 	if (taken)
 		gpc_reasons_add(&p->rs, "uid_taken", "account.uid", "the login name is in use");
-	if ((r = check_identity(e, p, index, d->unit.code, d->role, NULL)) != GPC_OK)
+	if ((r = check_identity(e, p, d->holder.id_number, d->unit.code, d->role, NULL)) !=
+	    GPC_OK)
 		goto out;
 	if (p->rs.n > 0)
 		goto out;
@@ -771,6 +792,10 @@ plan_register(struct gpc_engine *e, const struct gpc_doc *d, const char *digest,
 			json_object_set_new(a, "objectClass", json_pack("[s]", "gpcUnit"));
 			attr(a, "gpcUnitCode", d->unit.code);
 			attr(a, "gpcRegion", d->unit.region);
+		} else {
+			/* a denied unit registered again is no tombstone any more */
+			attr(a, "gpcStateReason", NULL);
+			attr(a, "gpcPurgeAfter", NULL);
 		}
 		attr(a, "o", d->unit.name);
 		attr(a, "postalAddress", addr);
@@ -878,12 +903,11 @@ plan_pending_application(struct gpc_engine *e, const struct gpc_doc *d, const ch
 		if ((r = gpc_blind_index(e->keys, "id", d->holder.id_number, index)) != GPC_OK)
 			goto out;
 		set_str(&p->holder_index, index);
-		if (acct != NULL && acct->holder_index != NULL &&
-		    strcmp(acct->holder_index, index) == 0)
+		if (acct != NULL && same_holder(e, acct->holder_index, d->holder.id_number))
 			gpc_reasons_add(&p->rs, "invalid_field", "account.holder",
 			    "the new holder is the current holder");
-		if (acct != NULL && (r = check_identity(e, p, index, d->unit.code, acct->role,
-		    acct->uid)) != GPC_OK)
+		if (acct != NULL && (r = check_identity(e, p, d->holder.id_number, d->unit.code,
+		    acct->role, acct->uid)) != GPC_OK)
 			goto out;
 	}
 	if (p->rs.n > 0)
@@ -979,6 +1003,16 @@ approve_register(struct gpc_engine *e, const struct gpc_doc *d, struct applicati
 		attr(a, "gpcState", "denied");
 		attr(a, "gpcStateReason", d->reason_code);
 		attr(a, "gpcStateText", d->reason_text);
+		/*
+		 * PIPL: the purpose of the holder's data ended with the denial.
+		 * The blind index and the masked ID stay (a second attempt is
+		 * recognised) until the tombstone's retention ends.
+		 */
+		attr(a, "cn", NULL);
+		attr(a, "mobile", NULL);
+		attr(a, "gpcHolderSealed", NULL);
+		attr_time(a, "gpcPurgeAfter", now_of(e) +
+		    (time_t)e->cfg->retention_days * 86400);
 		decided(a, d);
 		op(p, "replace", acct->dn, a);
 		effect(p, "account %s: pending -> denied (%s)", acct->uid, d->reason_code);
@@ -999,6 +1033,8 @@ approve_register(struct gpc_engine *e, const struct gpc_doc *d, struct applicati
 
 				attr(ua, "gpcState", "denied");
 				attr(ua, "gpcStateReason", d->reason_code);
+				attr_time(ua, "gpcPurgeAfter", now_of(e) +
+				    (time_t)e->cfg->retention_days * 86400);
 				decided(ua, d);
 				op(p, "replace", acct->unit_dn, ua);
 				effect(p, "unit %s: pending -> denied", acct->unit_code);
@@ -1102,7 +1138,8 @@ approve_handover(struct gpc_engine *e, const struct gpc_doc *d, struct gpc_doc *
 	if ((r = gpc_blind_index(e->keys, "id", ad->holder.id_number, index)) != GPC_OK)
 		goto out;
 	/* The rules are checked again: the world may have changed since it was filed. */
-	if ((r = check_identity(e, p, index, acct->unit_code, acct->role, acct->uid)) != GPC_OK)
+	if ((r = check_identity(e, p, ad->holder.id_number, acct->unit_code, acct->role,
+	    acct->uid)) != GPC_OK)
 		goto out;
 	if (p->rs.n > 0)
 		goto out;
@@ -1563,6 +1600,31 @@ result_new(struct gpc_engine *e, const struct gpc_doc *d, const char *file, cons
 		json_object_set_new(res, "action", json_string(d->action));
 	if (p->signer[0] != '\0')
 		json_object_set_new(res, "signer", json_string(p->signer));
+	/* what it was about and what it sent: enough to audit it from the result alone */
+	if (p->target_unit != NULL)
+		json_object_set_new(res, "unit", json_string(p->target_unit));
+	if (p->target_account != NULL)
+		json_object_set_new(res, "account", json_string(p->target_account));
+	if (p->app_kind != NULL)
+		json_object_set_new(res, "application_kind", json_string(p->app_kind));
+	{
+		json_t *notices = json_array(), *o;
+		size_t i;
+
+		json_array_foreach(p->ops, i, o) {
+			json_t *body = json_object_get(o, "body");
+
+			if (body != NULL)
+				json_array_append_new(notices, json_pack("{s:O, s:O?, s:O?, s:O?}",
+				    "name", json_object_get(o, "name"), "kind",
+				    json_object_get(body, "kind"), "unit", json_object_get(body, "unit"),
+				    "account", json_object_get(body, "account")));
+		}
+		if (json_array_size(notices) > 0)
+			json_object_set_new(res, "notices", notices);
+		else
+			json_decref(notices);
+	}
 	return res;
 }
 
@@ -1718,12 +1780,18 @@ out:
 	return r;
 }
 
-/* One audit line per document: what it was, what came of it; no personal data. */
+/*
+ * One audit line per document, and one per notice it sent, built from its
+ * result alone, so every path that finishes a document — first run, redo
+ * after a crash, a finished record found again — writes the same lines;
+ * "once" keeps a crash from losing or doubling them.  No personal data.
+ */
 static void
-audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const struct plan *p,
-    const char *event)
+audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const char *event)
 {
-	json_t *f = json_object(), *codes = json_array(), *v, *o;
+	json_t *f = json_object(), *codes = json_array(), *v;
+	const char *digest = json_string_value(json_object_get(res, "digest"));
+	char once[160];
 	size_t i;
 
 	json_array_foreach(json_object_get(res, "reasons"), i, v)
@@ -1739,26 +1807,27 @@ audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const
 		json_object_set_new(f, "issuer", json_string(d->issuer));
 	json_object_set(f, "outcome", json_object_get(res, "outcome"));
 	json_object_set_new(f, "reasons", codes);
-	if (p != NULL && p->target_unit != NULL)
-		json_object_set_new(f, "unit", json_string(p->target_unit));
-	if (p != NULL && p->target_account != NULL)
-		json_object_set_new(f, "uid", json_string(p->target_account));
-	if (p != NULL && p->app_kind != NULL)
-		json_object_set_new(f, "application_kind", json_string(p->app_kind));
+	if (json_object_get(res, "unit") != NULL)
+		json_object_set(f, "unit", json_object_get(res, "unit"));
+	if (json_object_get(res, "account") != NULL)
+		json_object_set(f, "uid", json_object_get(res, "account"));
+	if (json_object_get(res, "application_kind") != NULL)
+		json_object_set(f, "application_kind", json_object_get(res, "application_kind"));
 	if (json_object_get(res, "cause") != NULL)
 		json_object_set(f, "cause", json_object_get(res, "cause"));
-	(void)gpc_audit_event(e->audit, event, f);
+	snprintf(once, sizeof(once), "%s:%s:%.12s", event, d->id,
+	    digest != NULL && strlen(digest) > 7 ? digest + 7 : "");
+	(void)gpc_audit_event_once(e->audit, once, event, f);
 	json_decref(f);
-	/* and each notice sent, by kind and addressee's account, never its content */
-	json_array_foreach(p != NULL ? p->ops : NULL, i, o) {
-		json_t *n, *body = json_object_get(o, "body");
+	/* each notice sent, by kind and addressee's account, never its content */
+	json_array_foreach(json_object_get(res, "notices"), i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		json_t *n = json_pack("{s:O?, s:s, s:O?, s:O?}", "kind", json_object_get(v, "kind"),
+		    "document", d->id, "unit", json_object_get(v, "unit"), "uid",
+		    json_object_get(v, "account"));
 
-		if (body == NULL)
-			continue;
-		n = json_pack("{s:O?, s:s, s:O?, s:O?}", "kind", json_object_get(body, "kind"),
-		    "document", d->id, "unit", json_object_get(body, "unit"), "uid",
-		    json_object_get(body, "account"));
-		(void)gpc_audit_event(e->audit, "notice", n);
+		snprintf(once, sizeof(once), "notice:%.140s", name != NULL ? name : "?");
+		(void)gpc_audit_event_once(e->audit, once, "notice", n);
 		json_decref(n);
 	}
 }
@@ -1937,7 +2006,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 		 */
 		if (p.untrusted) {
 			log_outcome(e, d, res);
-			audit_document(e, d, res, &p, "document");
+			audit_document(e, d, res, "document");
 			r = finish_file(e, path, d->id, res);
 			goto out;
 		}
@@ -1952,7 +2021,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 		if (r != GPC_OK)
 			goto out;
 		log_outcome(e, d, res);
-		audit_document(e, d, res, &p, "document");
+		audit_document(e, d, res, "document");
 		r = finish_file(e, path, d->id, res);
 		goto out;
 	}
@@ -1970,7 +2039,11 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 			r = GPC_ERR_FORMAT;
 			goto out;
 		}
-		r = dry_run ? GPC_OK : finish_file(e, path, d->id, res);
+		if (!dry_run) {
+			/* written once: this finds the line of a run that died after it */
+			audit_document(e, d, res, "document");
+			r = finish_file(e, path, d->id, res);
+		}
 		goto out;
 	}
 	/* Another document under a used id: a replay, which changes nothing. */
@@ -1989,7 +2062,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 			goto out;
 		}
 		log_outcome(e, d, res);
-		audit_document(e, d, res, &p, "document");
+		audit_document(e, d, res, "document");
 		snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
 		r = finish_file(e, path, name, res);
 	}
@@ -2014,6 +2087,7 @@ int
 gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_engine **out)
 {
 	struct gpc_engine *e;
+	char why[512];
 	int r;
 
 	*out = NULL;
@@ -2032,6 +2106,11 @@ gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_e
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_WRITER, lg, &e->dir)) != GPC_OK)
 		goto fail;
+	/* A directory sealed under the other suite: refuse before touching a value. */
+	if ((r = gpc_suite_check(e->dir, cfg, why, sizeof(why))) != GPC_OK) {
+		gpc_log_msg(lg, LOG_ERR, "%s", why[0] != '\0' ? why : gpc_strerror(r));
+		goto fail;
+	}
 	*out = e;
 	return GPC_OK;
 fail:
@@ -2055,6 +2134,13 @@ gpc_engine_set_clock(struct gpc_engine *e, time_t (*now)(void *), void *ctx)
 {
 	e->clock = now;
 	e->clock_ctx = ctx;
+}
+
+void
+gpc_engine_set_interrupt(struct gpc_engine *e, int (*interrupted)(void *), void *ctx)
+{
+	e->interrupted = interrupted;
+	e->interrupt_ctx = ctx;
 }
 
 struct gpc_dir *
@@ -2140,7 +2226,7 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 	struct gpc_spool_entry *v = NULL;
 	struct queued *q = NULL;
 	size_t n = 0, i, count = 0;
-	int r;
+	int r, first = GPC_OK;
 
 	if (done != NULL)
 		*done = 0;
@@ -2157,6 +2243,9 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 	if (n > 1)
 		qsort(q, n, sizeof(*q), cmp_queued);
 	for (i = 0; i < n; i++) {
+		/* Between documents only: the one in hand is always finished. */
+		if (e->interrupted != NULL && e->interrupted(e->interrupt_ctx))
+			break;
 		r = gpc_engine_process(e, q[i].ent->path, q[i].ent->type, NULL);
 		if ((r == GPC_ERR_IO && errno == ENOENT) || r == GPC_ERR_AGAIN) {
 			r = GPC_OK; /* taken away meanwhile, or waiting for an earlier one */
@@ -2165,7 +2254,14 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 		if (r != GPC_OK) {
 			gpc_log_msg(e->lg, LOG_ERR, "%.128s: not processed: %s", q[i].ent->name,
 			    gpc_strerror(r));
-			break;
+			/* The directory went away: the rest waits for it.  Anything
+			 * else is this document's: it stays, the others go on. */
+			if (r == GPC_ERR_UNAVAIL || r == GPC_ERR_TIMEOUT)
+				break;
+			if (first == GPC_OK)
+				first = r;
+			r = GPC_OK;
+			continue;
 		}
 		count++;
 	}
@@ -2173,7 +2269,7 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 	gpc_spool_entries_free(v, n);
 	if (done != NULL)
 		*done = count;
-	return r;
+	return r != GPC_OK ? r : first;
 }
 
 /* ---- deadlines and tombstones ---------------------------------------------------------- */
@@ -2227,14 +2323,6 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	}
 	if ((r = deadline_id(last, dn, id)) != GPC_OK || (r = load_record(e, id, &rec)) != GPC_OK)
 		goto out;
-	if (rec != NULL) {
-		/* done before; a crash may have left its plan or its result to finish */
-		if (strcmp(rec->outcome, "applying") == 0 && (r = redo(e, id, rec)) != GPC_OK)
-			goto out;
-		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL)
-			r = gpc_spool_write_result(e->cfg->spool, id, res);
-		goto out;
-	}
 	d.type = GPC_DOC_DECISION;
 	d.id = id;
 	d.when = now_of(e);
@@ -2242,17 +2330,25 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	d.target_account = uid;
 	d.reason_code = "deadline_passed";
 	d.reason_text = last;
+	d.action = on != NULL && strcmp(on, "terminate") == 0 ? "terminate" : "notify";
+	if (rec != NULL) {
+		/* done before; a crash may have left its plan, result or audit to finish */
+		if (strcmp(rec->outcome, "applying") == 0 && (r = redo(e, id, rec)) != GPC_OK)
+			goto out;
+		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL &&
+		    (r = gpc_spool_write_result(e->cfg->spool, id, res)) == GPC_OK)
+			audit_document(e, &d, res, "deadline");
+		goto out;
+	}
 	if ((r = sha256_hex(id, strlen(id), digest)) != GPC_OK)
 		goto out;
-	if (on != NULL && strcmp(on, "terminate") == 0) {
-		d.action = "terminate";
+	if (strcmp(d.action, "terminate") == 0) {
 		if ((r = plan_state_change(e, &d, NULL, &p)) != GPC_OK)
 			goto out;
 	} else {
 		json_t *n = notice_new(e, "deadline_passed", id);
 		char name[96];
 
-		d.action = "notify";
 		set_str(&p.target_unit, unit);
 		set_str(&p.target_account, uid);
 		json_object_set_new(n, "unit", json_string(unit));
@@ -2281,7 +2377,7 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	gpc_log_msg(e->lg, LOG_NOTICE, "%s %.64s: deadline of %.64s passed: %s", uid != NULL ?
 	    "account" : "unit", uid != NULL ? uid : unit, last != NULL ? last : "?",
 	    strcmp(d.action, "notify") == 0 ? "bureau notified" : p.outcome);
-	audit_document(e, &d, res, &p, "deadline");
+	audit_document(e, &d, res, "deadline");
 	if (done != NULL)
 		(*done)++;
 out:
@@ -2297,7 +2393,10 @@ out:
 	return r;
 }
 
-/* Delete tombstones whose retention has ended: accounts first, then empty units. */
+/*
+ * Delete tombstones (terminated or denied) whose retention has ended:
+ * accounts first, then units left empty.
+ */
 static int
 purge(struct gpc_engine *e, const char *now, size_t *done)
 {
@@ -2313,8 +2412,8 @@ purge(struct gpc_engine *e, const char *now, size_t *done)
 		return GPC_ERR_NOMEM;
 	for (k = 0; k < 2 && r == GPC_OK; k++) {
 		free(filter);
-		if (gpc_asprintf(&filter, "(&(objectClass=%s)(gpcState=terminated)"
-		    "(gpcPurgeAfter<=%s))", classes[k], now) < 0) {
+		if (gpc_asprintf(&filter, "(&(objectClass=%s)(|(gpcState=terminated)"
+		    "(gpcState=denied))(gpcPurgeAfter<=%s))", classes[k], now) < 0) {
 			r = GPC_ERR_NOMEM;
 			break;
 		}

@@ -43,7 +43,9 @@ struct gpc_engine;
 /*
  * A new engine: opens a writer session (gpc_dir_open) and loads the keys
  * of crypto.key_dir.  cfg and lg must outlive it.
- * Returns GPC_OK or the errors of gpc_dir_open() and gpc_keys_load().
+ * Returns GPC_OK or the errors of gpc_dir_open() and gpc_keys_load(), or
+ * GPC_ERR_CONFIG when the directory is sealed under the other crypto suite
+ * (gpc_suite_check; the reason is logged).
  */
 int gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg,
     struct gpc_engine **out);
@@ -57,11 +59,22 @@ void gpc_engine_free(struct gpc_engine *e);
 void gpc_engine_set_clock(struct gpc_engine *e, time_t (*now)(void *), void *ctx);
 
 /*
+ * Let gpc_engine_run_once() stop early (the daemon's SIGTERM and SIGHUP):
+ * interrupted(ctx) is called before each document, and a non-zero answer
+ * ends the run there with GPC_OK; the document in hand is always finished
+ * first, and the ones not reached wait for the next run.  The callback must
+ * not call into the engine.  NULL removes it.
+ */
+void gpc_engine_set_interrupt(struct gpc_engine *e, int (*interrupted)(void *), void *ctx);
+
+/*
  * Process every document waiting in the spool once, oldest issued_at /
  * submitted_at first (applications before decisions at equal times, then
- * by name).  *done (may be NULL) counts the documents finished.
- * Returns GPC_OK, or the first error that stopped the run (GPC_ERR_UNAVAIL
- * when the directory went away: the remaining documents wait).
+ * by name).  *done (may be NULL) counts the documents finished.  A
+ * document that fails (its plan does not open, the directory refuses a
+ * change) stays in the spool for the next run and the others go on.
+ * Returns GPC_OK; GPC_ERR_UNAVAIL or GPC_ERR_TIMEOUT when the directory
+ * went away (the remaining documents wait); else the first document's error.
  */
 int gpc_engine_run_once(struct gpc_engine *e, size_t *done);
 

@@ -62,6 +62,8 @@ fx_doc register 5 0 --id APP-MIS --holder 3 >"$T/mis.json"
 fx_process "$T/mis.json"
 t_eq "a bureau denies a registration as identity misuse" \
     "$(decide DENY-MIS 150100 deny --app APP-MIS --reason identity_misuse)" applied
+t_eq "... the denied account keeps no name, mobile or sealed ID" \
+    "$(fx_ldap -b "ou=units,$GPC_BASE" "(uid=150121-06-jb01)" gpcState cn mobile gpcHolderSealed gpcPurgeAfter | grep -c ':')" 3
 fx_doc register 7 0 --id APP-MIS2 --holder 3 >"$T/mis2.json"
 fx_process "$T/mis2.json"
 t_ok "the same identity is flagged on its next attempt" grep -q identity_flagged \
@@ -192,5 +194,12 @@ for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     assert o["prev"] == want, i
     prev = line
 EOF
+
+# --- a new index key version before any rotation -------------------------------------------------
+t_ok "a new key version is generated" ctl keys generate
+fx_doc register 9 1 --id APP-OLDKEY --holder 2 >"$T/oldkey.json"
+fx_process "$T/oldkey.json"
+t_eq "an identity indexed under the old key version is still found" \
+    "$(fx_reasons APP-OLDKEY)" identity_conflict
 
 t_done
