@@ -282,6 +282,8 @@ read_application(struct ctx *c, json_t *root, struct gpc_doc *d)
 		return;
 	if (strcmp(d->kind, "register") == 0) {
 		/* True and complete registration information (rule 1). */
+		if (json_object_get(root, "unit") == NULL) /* else check_shape named it */
+			reason(c, "missing_field", "unit.code", "required for a registration");
 		require(c, d->unit.name, "unit.name", "for a registration");
 		require(c, d->unit.address, "unit.address", "for a registration");
 		require(c, d->unit.authority, "unit.authority", "for a registration");
@@ -417,10 +419,15 @@ gpc_doc_parse(const char *buf, size_t len, enum gpc_doc_type expect, time_t now,
 	/* Duplicate keys let two readers see two documents: refuse them. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL || !json_is_object(root)) {
-		if (root == NULL)
+		if (root == NULL) {
+			/* jansson quotes the text near the error: it may be an ID number. */
+			char *near = strstr(jerr.text, " near ");
+
+			if (near != NULL)
+				*near = '\0';
 			reason(&c, "malformed_json", "", "line %d column %d: %.80s", jerr.line,
 			    jerr.column, jerr.text);
-		else
+		} else
 			reason(&c, "malformed_json", "", "the document must be a JSON object");
 		r = c.nomem ? GPC_ERR_NOMEM : GPC_ERR_FORMAT;
 		goto out;

@@ -139,11 +139,14 @@ gpc_write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 	const char *p = data;
 	int fd = -1, dfd = -1, r = GPC_ERR_IO;
 
-	if (gpc_asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+	if (gpc_asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
 		return GPC_ERR_NOMEM;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    (mode_t)mode)) < 0)
+	/* A fresh name, created exclusively: nothing planted there is followed. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		free(tmp);
+		tmp = NULL;
 		goto out;
+	}
 	if (fchmod(fd, (mode_t)mode) != 0)
 		goto out;
 	while (len > 0) {

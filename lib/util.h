@@ -40,9 +40,9 @@ void gpc_freezero(void *p, size_t len);
 int gpc_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /*
- * Write a file atomically: into "<path>.tmp.<pid>" in the same directory,
- * fsync, rename over path, fsync the directory.  mode is applied before any
- * byte is written.  Returns GPC_OK or GPC_ERR_IO.
+ * Write a file atomically: into a new "<path>.tmp.XXXXXX" (mkostemp) in the
+ * same directory, fsync, rename over path, fsync the directory.  mode is
+ * applied before any byte is written.  Returns GPC_OK or GPC_ERR_IO.
  */
 int gpc_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
