@@ -58,6 +58,8 @@ login() {
 	    gpc_pam "$DIR" gpcgate "$UID_DEMO" authenticate acct_mgmt >"$DIR/pam.log" 2>&1
 }
 code_at() { oathtool --totp -b "$(cat "$DIR/secret")" ${1:+-N "$1"}; }
+# the reason the audit log gives for the last login attempt
+last_reason() { grep '"event":"login"' "$DIR/audit.log" | tail -n 1 | grep -o '"reason":"[a-z_]*"' | cut -d'"' -f4; }
 
 echo "gpcgate demo — private installation in $DIR"
 gpc_env_setup "$DIR" >"$DIR/setup.log" 2>&1 || fail "set up the private directory" "$DIR/setup.log"
@@ -99,11 +101,12 @@ step "a TOTP seed enrolled (otpauth:// for the phone app), stored sealed in the 
 
 code=$(code_at) || fail "oathtool"
 login "$code" || fail "login with password and code $code" "$DIR/pam.log"
-step "pamtester (real libpam): password + code from oathtool accepted, account check passed"
+step "pamtester (real libpam): password + code from oathtool accepted, account check passed (audit: $(last_reason))"
 
 login "$code" && fail "the same code a second time must be refused" "$DIR/pam.log"
-grep -q "Authentication failure" "$DIR/pam.log" || fail "replay refusal" "$DIR/pam.log"
-step "the same code again: refused (its time step is spent)"
+grep -q "Authentication failure" "$DIR/pam.log" && [ "$(last_reason)" = code_replayed ] ||
+    fail "replay refusal" "$DIR/pam.log"
+step "the same code again: refused, its time step is spent (audit: $(last_reason))"
 
 render suspend.json
 ctl sign "$DIR/suspend.json" --key "$DIR/pki/rsa.key" --cert "$DIR/pki/rsa.pem" >"$DIR/out" 2>&1 &&
@@ -116,9 +119,13 @@ step "bureau 150102 suspended the account (holder_mismatch, deadline $(sed -n 's
 # the next step's code: unused, so only the suspension can refuse it
 code=$(code_at "$(date -u -d '+30 seconds' '+%Y-%m-%d %H:%M:%S UTC')")
 login "$code" && fail "a suspended account must not log in" "$DIR/pam.log"
+why=$(last_reason)
 ldapwhoami -x -H "$GPC_LDAPI_URI" -D "$DN_DEMO" -y "$DIR/password" >/dev/null 2>&1 &&
     fail "a plain LDAP bind of the suspended account must fail"
-step "next login with a fresh code: refused; a plain ldapwhoami with the right password is refused too"
+step "next login with a fresh code: refused (audit: $why); a plain ldapwhoami with the right password is refused too"
+
+"$GPC_CTL" -f "$GPC_CONF" audit verify "$DIR/audit.log" >"$DIR/out" 2>&1 || fail "audit chain" "$DIR/out"
+step "audit log: $(cat "$DIR/out")"
 
 gpc_env_teardown "$DIR"
 step "private slapd stopped"
