@@ -78,27 +78,38 @@ fx_bureau_of() { # region -> issuer configured for it
 	esac
 }
 
+# Why a fixture step failed, on stderr (tests print it when they bail out).
+fx_fail() {
+	echo "fx_active: $1 failed" >&2
+	[ -n "${2:-}" ] && [ -f "$T/spool/results/$2.json" ] && cat "$T/spool/results/$2.json" >&2
+	tail -n 5 "$T/provd.log" >&2 2>/dev/null
+	return 1
+}
+
 fx_active() { # UNIT ACCT [UID]
 	local ui=$1 ai=$2 uid=${3:-} region app
 	[ -n "$uid" ] || uid=$(python3 "$FX" get "units.$ui.accounts.$ai.uid")
 	region=$(python3 "$FX" get "units.$ui.region")
 	app="APP-$uid"
 	fx_doc register "$ui" "$ai" --id "$app" --uid "$uid" >"$T/$app.json" &&
-	    fx_process "$T/$app.json" || return 1
-	[ "$(fx_outcome "$app")" = pending ] || return 1
+	    fx_process "$T/$app.json" || fx_fail "registration of $uid" || return 1
+	[ "$(fx_outcome "$app")" = pending ] || fx_fail "registration of $uid" "$app" || return 1
 	fx_doc decision approve "$(fx_bureau_of "$region")" --id "OK-$uid" --app "$app" \
 	    >"$T/OK-$uid.json" && fx_process "$T/OK-$uid.json" "$(fx_bureau_of "$region")" ||
-	    return 1
-	[ "$(fx_outcome "OK-$uid")" = applied ] || return 1
+	    fx_fail "approval of $uid" || return 1
+	[ "$(fx_outcome "OK-$uid")" = applied ] || fx_fail "approval of $uid" "OK-$uid" || return 1
 	# an administrative first password, then the holder's own (ppolicy's
 	# pwdMustChange: after an administrative set only a change is allowed)
 	(umask 077 && printf 'First-%s-%s' "$uid" "$RANDOM" >"$T/pw0.$uid" &&
 	    printf 'Pw-%s-%s-x' "$uid" "$RANDOM" >"$T/pw.$uid")
-	ctl passwd "$uid" --password-file "$T/pw0.$uid" >/dev/null || return 1
+	ctl passwd "$uid" --password-file "$T/pw0.$uid" >/dev/null ||
+	    fx_fail "administrative password of $uid" || return 1
 	ldappasswd -x -H "$GPC_LDAPI_URI" -D "$(fx_dn "$uid")" -y "$T/pw0.$uid" \
-	    -t "$T/pw0.$uid" -T "$T/pw.$uid" >/dev/null || return 1
+	    -t "$T/pw0.$uid" -T "$T/pw.$uid" >/dev/null || fx_fail "password change of $uid" ||
+	    return 1
 	rm -f "$T/secret.$uid"
-	ctl enroll "$uid" --no-confirm --secret-file "$T/secret.$uid" >/dev/null
+	ctl enroll "$uid" --no-confirm --secret-file "$T/secret.$uid" >/dev/null ||
+	    fx_fail "enrollment of $uid"
 }
 
 fx_dn() { # UID -> the account's DN
