@@ -1457,11 +1457,20 @@ plan_document(struct gpc_engine *e, const char *path, const char *sig_path,
 			size_t sl = strlen(sig_path);
 
 			r = gpc_read_file(sig_path, 64 * 1024, &buf, &siglen);
-			if (r != GPC_OK && !(r == GPC_ERR_IO && errno == ENOENT))
-				return r;
+			if (r == GPC_ERR_IO && errno == ENOENT)
+				r = GPC_OK;
 			sig = (unsigned char *)buf;
 			sm2 = sl > 4 && strcmp(sig_path + sl - 4, ".sig") == 0;
-		} else if ((r = gpc_spool_read_signature(path, &sig, &siglen, &sm2)) != GPC_OK)
+		} else
+			r = gpc_spool_read_signature(path, &sig, &siglen, &sm2);
+		if (r == GPC_ERR_INVAL) {
+			/* No signature is that large: refuse, rather than fail on every run. */
+			gpc_reasons_add(&p->rs, "signature_malformed", "signature",
+			    "the signature file is larger than 64 KiB");
+			p->untrusted = 1;
+			return GPC_OK;
+		}
+		if (r != GPC_OK)
 			return r;
 		sr = gpc_sig_verify((const unsigned char *)raw, len, sig, siglen,
 		    sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, b->certificate, (int64_t)now,
@@ -2351,6 +2360,18 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 
 		set_str(&p.target_unit, unit);
 		set_str(&p.target_account, uid);
+		struct unit *u = NULL;
+		const struct gpc_bureau *b;
+
+		/* to the bureau whose jurisdiction the unit is in */
+		if ((r = load_unit(e, unit, &u)) != GPC_OK) {
+			json_decref(n);
+			goto out;
+		}
+		b = bureau_for(e->cfg, u != NULL ? u->region : NULL);
+		json_object_set_new(n, "to", b != NULL ? json_pack("{s:s}", "bureau", b->issuer) :
+		    json_pack("{s:s}", "region", u != NULL ? u->region : ""));
+		unit_free(u);
 		json_object_set_new(n, "unit", json_string(unit));
 		if (uid != NULL)
 			json_object_set_new(n, "account", json_string(uid));

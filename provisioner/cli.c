@@ -86,6 +86,7 @@ cli_exit_code(int r)
 		return EXIT_CONFIG;
 	case GPC_ERR_NOMEM:
 	case GPC_ERR_IO:
+	case GPC_ERR_CRYPTO:
 		return EXIT_SOFTWARE;
 	}
 	return EXIT_REFUSED;

@@ -54,7 +54,8 @@ usage(FILE *f)
 	    "audit and reports:\n"
 	    "  audit verify FILE...             check the hash chain; name the first bad line\n"
 	    "  report [--unit CODE] [--since DATE] [--until DATE] [--format table|json|csv]\n"
-	    "         [--notify] [--directory] AUDIT_FILE...\n"
+	    "         [--notify] [--directory] [--burst N/M] [--dormant-days D]\n"
+	    "         [--handover-days D] AUDIT_FILE...\n"
 	    "                                   use per account, shared/burst/after-handover/\n"
 	    "                                   dormant/locked flags; files merged by time\n"
 	    "  reveal UID --reason TEXT         the holder's ID number, for a bureau officer\n"
@@ -72,9 +73,13 @@ usage(FILE *f)
 int
 need_config(struct ctl *c)
 {
+	int r;
+
 	if (c->cfg != NULL)
 		return GPC_OK;
-	return cli_load_config(PROG, c->conf, &c->cfg);
+	r = cli_load_config(PROG, c->conf, &c->cfg);
+	/* a missing or unreadable configuration is a configuration problem (exit 4) */
+	return r == GPC_ERR_IO ? GPC_ERR_CONFIG : r;
 }
 
 int

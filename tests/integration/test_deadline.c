@@ -164,6 +164,8 @@ at_the_deadline_terminate_and_notify_happen_once(void **state)
 	assert_string_equal(s, "suspended");
 	free(s);
 	assert_int_equal(count_notices(".deadline.json"), 1);
+	/* addressed to the bureau of the unit's region (150105: the city bureau) */
+	assert_int_equal(it_sh("grep -q '\"bureau\": \"150100\"' $T/outbox/*.deadline.json"), 0);
 
 	/* the tombstone keeps the blind index and the masked ID, nothing else personal */
 	assert_int_equal(gpc_dir_find_account(gpc_engine_dir(e), TERM_UID, &a), GPC_OK);

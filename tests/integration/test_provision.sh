@@ -96,6 +96,13 @@ cp "$T/d1.json.p7s" "$T/do.json.p7s" # the signature of another document
 fx_submit "$T/do.json" "$T/do.json.p7s" && fx_run
 t_eq "a signature made for another file is refused" "$(fx_reasons D-OTHERFILE)" signature_bad
 
+fx_doc decision approve 150102 --id D-HUGESIG --app APP-2 >"$T/dh.json"
+head -c 70000 /dev/urandom >"$T/dh.json.p7s"
+fx_submit "$T/dh.json" "$T/dh.json.p7s" && fx_run
+t_eq "a signature file larger than any signature is refused, not retried for ever" \
+    "$(fx_reasons D-HUGESIG)" signature_malformed
+t_fails "... and does not wait in the spool" test -e "$T/spool/decisions/D-HUGESIG.json"
+
 fx_doc decision approve 150102 --id D-JUR --app APP-2 >"$T/dj.json"
 fx_process "$T/dj.json" 150102
 t_eq "a county bureau deciding for another county is refused" "$(fx_reasons D-JUR)" \
