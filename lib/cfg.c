@@ -83,6 +83,9 @@ static const struct key prompt_keys[] = {
 	{ "enroll_confirm", K_STR, OFF(prompts.enroll_confirm), 0, 0, NULL, NULL },
 	{ "recovery_codes", K_STR, OFF(prompts.recovery_codes), 0, 0, NULL, NULL },
 	{ "acknowledge", K_STR, OFF(prompts.acknowledge), 0, 0, NULL, NULL },
+	{ "current_password", K_STR, OFF(prompts.current_password), 0, 0, NULL, NULL },
+	{ "password_reset", K_STR, OFF(prompts.password_reset), 0, 0, NULL, NULL },
+	{ "password_expired", K_STR, OFF(prompts.password_expired), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -90,6 +93,7 @@ static const struct key pam_keys[] = {
 	{ "enrollment", K_BOOL, OFF(enrollment), 0, 0, NULL, NULL },
 	{ "allow_unenrolled", K_BOOL, OFF(allow_unenrolled), 0, 0, NULL, NULL },
 	{ "fail_delay_ms", K_INT, OFF(fail_delay_ms), 0, 60000, NULL, NULL },
+	{ "last_login_interval_s", K_INT, OFF(last_login_interval_s), 0, 86400 * 7, NULL, NULL },
 	{ "language", K_ENUM, OFF(language), 0, 0, lang_names, NULL },
 	{ "prompts", K_GROUP, 0, 0, 0, NULL, prompt_keys },
 	{ "services", K_CUSTOM, 0, 0, 0, NULL, NULL },
@@ -437,6 +441,7 @@ set_defaults(struct gpc_cfg *c)
 	c->enrollment = 1;
 	c->allow_unenrolled = 0;
 	c->fail_delay_ms = 2000;
+	c->last_login_interval_s = 3600;
 	c->language = GPC_LANG_AUTO;
 	c->identity_limit = 1;
 	c->retention_days = 1095;
@@ -496,33 +501,35 @@ check_whole(struct parse *p, const config_t *lc, struct gpc_cfg *c)
 /*
  * libconfig follows "@include" to files that get none of the owner and mode
  * checks: refuse the directive (libconfig's own pattern, ^[ \t]*@include),
- * then rewind for the real parse.
+ * then rewind for the real parse.  Whole lines (getline): a fixed buffer
+ * let blanks longer than it push the directive into an unchecked chunk.
  */
 static int
 refuse_include(struct parse *p, FILE *f)
 {
-	char line[1024];
+	char *line = NULL;
+	size_t cap = 0;
 	unsigned n = 0;
-	int bol = 1;
+	int r = GPC_OK;
 
-	while (fgets(line, sizeof(line), f) != NULL) {
-		int at_start = bol;
-
-		bol = strchr(line, '\n') != NULL; /* else the line goes on in the next read */
-		if (!at_start)
-			continue;
+	while (getline(&line, &cap, f) >= 0) {
 		n++;
 		if (strncmp(line + strspn(line, " \t"), "@include", 8) == 0) {
 			if (p->err != NULL && p->errlen > 0)
 				snprintf(p->err, p->errlen, "%s:%u: @include: not allowed: an "
 				    "included file escapes the permission checks", p->file, n);
-			return GPC_ERR_CONFIG;
+			r = GPC_ERR_CONFIG;
+			goto out;
 		}
 	}
-	if (ferror(f))
-		return GPC_ERR_IO;
+	if (ferror(f)) {
+		r = GPC_ERR_IO;
+		goto out;
+	}
 	rewind(f);
-	return GPC_OK;
+out:
+	free(line);
+	return r;
 }
 
 int
@@ -631,6 +638,9 @@ gpc_cfg_free(struct gpc_cfg *c)
 	free(c->prompts.enroll_confirm);
 	free(c->prompts.recovery_codes);
 	free(c->prompts.acknowledge);
+	free(c->prompts.current_password);
+	free(c->prompts.password_reset);
+	free(c->prompts.password_expired);
 	for (i = 0; c->services != NULL && i < c->nservices; i++) {
 		free(c->services[i].service);
 		gpc_strv_free(c->services[i].roles);

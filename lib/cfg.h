@@ -53,6 +53,9 @@ struct gpc_prompts {
 	char *enroll_confirm;     /* above the code prompt that confirms the app */
 	char *recovery_codes;     /* above the recovery codes */
 	char *acknowledge;        /* the prompt after them */
+	char *current_password;   /* password change: the holder's current password */
+	char *password_reset;     /* account stage: the administrator reset the password */
+	char *password_expired;   /* account stage: the password expired (grace login) */
 };
 
 struct gpc_cfg {
@@ -93,6 +96,7 @@ struct gpc_cfg {
 	int enrollment;          /* first-login enrollment allowed */
 	int allow_unenrolled;    /* not enrolled: PAM_IGNORE instead of failure */
 	int fail_delay_ms;
+	int last_login_interval_s; /* gpcLastLogin is rewritten only when older than this */
 	enum gpc_lang language;
 	struct gpc_prompts prompts;
 	struct gpc_service_roles *services;

@@ -56,45 +56,58 @@ pipe_restore(struct pipe_guard *g)
 }
 
 /*
+ * Wait for the answer to msgid on ld (its operation timeout,
+ * LDAP_OPT_TIMEOUT, as dir.c set it) and parse it: returns the LDAP code of
+ * the wait or of the operation; *rctrls (may be NULL; ldap_controls_free)
+ * gets the response controls.  Call inside pipe_block().
+ */
+static int
+await_result(LDAP *ld, int msgid, LDAPControl ***rctrls)
+{
+	struct timeval *tv = NULL;
+	LDAPMessage *res = NULL;
+	int rc, err = LDAP_OTHER;
+
+	(void)ldap_get_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	rc = ldap_result(ld, msgid, LDAP_MSG_ALL, tv, &res);
+	if (rc == 0) {
+		(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+		rc = LDAP_TIMEOUT;
+	} else if (rc < 0) {
+		if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc) != LDAP_OPT_SUCCESS ||
+		    rc == LDAP_SUCCESS)
+			rc = LDAP_SERVER_DOWN;
+	} else if ((rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, rctrls, 0)) ==
+	    LDAP_SUCCESS)
+		rc = err;
+	ldap_msgfree(res);
+	if (tv != NULL)
+		ldap_memfree(tv);
+	return rc;
+}
+
+/*
  * One Modify with request controls; *ldap_rc gets the LDAP result code and
- * *rctrls (may be NULL; ldap_controls_free) the response controls.  The
- * handle's operation timeout (LDAP_OPT_TIMEOUT, set by dir.c) bounds the
- * wait.  Returns gpc_dir_err(*ldap_rc), with constraintViolation as
- * GPC_ERR_LDAP for the caller to interpret.
+ * *rctrls (may be NULL; ldap_controls_free) the response controls.
+ * Returns gpc_dir_err(*ldap_rc), with constraintViolation as GPC_ERR_LDAP
+ * for the caller to interpret.
  */
 static int
 modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **sctrls,
     int *ldap_rc, LDAPControl ***rctrls)
 {
 	LDAP *ld = gpc_dir_ldap(d);
-	struct timeval *tv = NULL;
-	LDAPMessage *res = NULL;
 	struct pipe_guard g;
-	int msgid = -1, rc, err = LDAP_OTHER;
+	int msgid = -1, rc;
 
 	if (rctrls != NULL)
 		*rctrls = NULL;
-	(void)ldap_get_option(ld, LDAP_OPT_TIMEOUT, &tv);
 	pipe_block(&g);
-	rc = ldap_modify_ext(ld, dn, mods, sctrls, NULL, &msgid);
-	if (rc == LDAP_SUCCESS) {
-		rc = ldap_result(ld, msgid, LDAP_MSG_ALL, tv, &res);
-		if (rc == 0) {
-			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
-			rc = LDAP_TIMEOUT;
-		} else if (rc < 0) {
-			if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc) != LDAP_OPT_SUCCESS ||
-			    rc == LDAP_SUCCESS)
-				rc = LDAP_SERVER_DOWN;
-		} else
-			rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, rctrls, 0);
-	}
+	if ((rc = ldap_modify_ext(ld, dn, mods, sctrls, NULL, &msgid)) == LDAP_SUCCESS)
+		rc = await_result(ld, msgid, rctrls);
 	pipe_restore(&g);
-	ldap_msgfree(res);
-	if (tv != NULL)
-		ldap_memfree(tv);
-	*ldap_rc = rc == LDAP_SUCCESS ? err : rc;
-	return *ldap_rc == LDAP_CONSTRAINT_VIOLATION ? GPC_ERR_LDAP : gpc_dir_err(*ldap_rc);
+	*ldap_rc = rc;
+	return rc == LDAP_CONSTRAINT_VIOLATION ? GPC_ERR_LDAP : gpc_dir_err(rc);
 }
 
 /*
@@ -336,4 +349,180 @@ gpc_dir_login_enroll(struct gpc_dir *d, const char *dn, const struct gpc_enrollm
 	ldap_controls_free(rctrls);
 	ldap_control_free(assert);
 	return r;
+}
+
+/* ---- the holder's bind and password change ---------------------------------------- */
+
+void
+gpc_pwpolicy_none(struct gpc_pwpolicy *pp)
+{
+	pp->error = -1;
+	pp->expire_s = -1;
+	pp->grace = -1;
+}
+
+int
+gpc_pwpolicy_must_change(const struct gpc_pwpolicy *pp)
+{
+	return pp->error == PP_changeAfterReset || pp->grace >= 0;
+}
+
+/* The password policy response control among rctrls, into *pp; absent: none. */
+static void
+parse_pwpolicy(LDAP *ld, LDAPControl **rctrls, struct gpc_pwpolicy *pp)
+{
+	LDAPControl *c;
+	ber_int_t expire = -1, grace = -1;
+	LDAPPasswordPolicyError err = PP_noError;
+
+	gpc_pwpolicy_none(pp);
+	if (rctrls == NULL ||
+	    (c = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, rctrls, NULL)) == NULL ||
+	    ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &err) != LDAP_SUCCESS)
+		return;
+	pp->error = err == PP_noError ? -1 : (int)err;
+	pp->expire_s = expire >= 0 ? (int)expire : -1;
+	pp->grace = grace >= 0 ? (int)grace : -1;
+}
+
+int
+gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
+    struct gpc_pwpolicy *pp)
+{
+	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
+	LDAPControl *sctrls[2] = { &ppreq, NULL }, **rctrls = NULL;
+	struct berval cred;
+	struct pipe_guard g;
+	LDAP *ld;
+	int msgid = -1, rc;
+
+	gpc_pwpolicy_none(pp);
+	if (password == NULL || *password == '\0' || dn == NULL || *dn == '\0')
+		return GPC_ERR_BADPASS;
+	ld = gpc_dir_ldap(d);
+	cred.bv_val = (char *)password;
+	cred.bv_len = strlen(password);
+	pipe_block(&g);
+	if ((rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, &cred, sctrls, NULL, &msgid)) ==
+	    LDAP_SUCCESS)
+		rc = await_result(ld, msgid, &rctrls);
+	pipe_restore(&g);
+	parse_pwpolicy(ld, rctrls, pp);
+	ldap_controls_free(rctrls);
+	/* A refusal of any other kind is no success, and no "directory down" either. */
+	if (rc == LDAP_SUCCESS)
+		return GPC_OK;
+	switch (gpc_dir_err(rc)) {
+	case GPC_ERR_UNAVAIL:
+	case GPC_ERR_TIMEOUT:
+	case GPC_ERR_NOMEM:
+		return gpc_dir_err(rc);
+	default:
+		return GPC_ERR_BADPASS;
+	}
+}
+
+int
+gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *new_pw,
+    int *pp_error)
+{
+	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
+	LDAPControl *sctrls[2] = { &ppreq, NULL }, **rctrls = NULL;
+	struct berval user, oldb, newb;
+	struct gpc_pwpolicy pp;
+	struct pipe_guard g;
+	LDAP *ld;
+	int msgid = -1, rc, r;
+
+	*pp_error = -1;
+	if (dn == NULL || old == NULL || *old == '\0' || new_pw == NULL || *new_pw == '\0')
+		return GPC_ERR_INVAL;
+	ld = gpc_dir_ldap(d);
+	user.bv_val = (char *)dn;
+	user.bv_len = strlen(dn);
+	oldb.bv_val = (char *)old;
+	oldb.bv_len = strlen(old);
+	newb.bv_val = (char *)new_pw;
+	newb.bv_len = strlen(new_pw);
+	pipe_block(&g);
+	if ((rc = ldap_passwd(ld, &user, &oldb, &newb, sctrls, NULL, &msgid)) == LDAP_SUCCESS)
+		rc = await_result(ld, msgid, &rctrls);
+	pipe_restore(&g);
+	parse_pwpolicy(ld, rctrls, &pp);
+	ldap_controls_free(rctrls);
+	if (rc == LDAP_SUCCESS)
+		return GPC_OK;
+	/* The policy says why it refused; a refusal without its reason is still one. */
+	if (pp.error >= 0 && pp.error != PP_changeAfterReset) {
+		*pp_error = pp.error;
+		return GPC_ERR_INVAL;
+	}
+	switch (rc) {
+	case LDAP_CONSTRAINT_VIOLATION:
+		return GPC_ERR_INVAL;
+	case LDAP_INVALID_CREDENTIALS:
+		return GPC_ERR_BADPASS;
+	case LDAP_UNWILLING_TO_PERFORM: /* slapd: "changing password not allowed" */
+		*pp_error = PP_passwordModNotAllowed;
+		return GPC_ERR_INVAL;
+	default:
+		r = gpc_dir_err(rc);
+		return r == GPC_OK ? GPC_ERR_LDAP : r;
+	}
+}
+
+/* ---- state, last login -------------------------------------------------------------- */
+
+void
+gpc_entry_state_free(struct gpc_entry_state *st)
+{
+	if (st == NULL)
+		return;
+	free(st->state);
+	free(st->reason);
+	free(st->text);
+	free(st->deadline);
+	free(st->on_deadline);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+gpc_dir_login_state(struct gpc_dir *d, const char *dn, struct gpc_entry_state *st)
+{
+	static const char *const attrs[] = { "gpcState", "gpcStateReason", "gpcStateText",
+		"gpcDeadline", "gpcOnDeadline", NULL };
+	LDAPMessage *res = NULL, *e;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((r = gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=*)", (char **)attrs, 1,
+	    &res)) != GPC_OK)
+		goto out;
+	if ((e = ldap_first_entry(gpc_dir_ldap(d), res)) == NULL) {
+		r = GPC_ERR_NOTFOUND;
+		goto out;
+	}
+	st->state = gpc_dir_get(d, e, "gpcState");
+	st->reason = gpc_dir_get(d, e, "gpcStateReason");
+	st->text = gpc_dir_get(d, e, "gpcStateText");
+	st->deadline = gpc_dir_get(d, e, "gpcDeadline");
+	st->on_deadline = gpc_dir_get(d, e, "gpcOnDeadline");
+	r = st->state != NULL ? GPC_OK : GPC_ERR_LDAP;
+out:
+	ldap_msgfree(res);
+	if (r != GPC_OK)
+		gpc_entry_state_free(st);
+	return r;
+}
+
+int
+gpc_dir_login_touch(struct gpc_dir *d, const char *dn, time_t now)
+{
+	char when[16];
+	char *whenv[2] = { when, NULL };
+	LDAPMod m = { LDAP_MOD_REPLACE, "gpcLastLogin", { .modv_strvals = whenv } };
+	LDAPMod *mods[2] = { &m, NULL };
+
+	gpc_time_generalized(now, when);
+	return gpc_dir_modify(d, dn, mods, NULL);
 }

@@ -1,7 +1,10 @@
 /*
- * gpcgate — the directory writes of a login: counting failed codes and
- * locking, spending a TOTP step or a recovery code, and storing a
- * first-login enrollment.  Built on the public API of lib/dir.h.
+ * gpcgate — the directory work of a login beyond finding the account:
+ * counting failed codes and locking, spending a TOTP step or a recovery
+ * code, storing a first-login enrollment; the holder's bind with the
+ * password policy's answer and the holder's own password change; why an
+ * account or unit is not active; the last-login time.  Built on the public
+ * API of lib/dir.h.
  *
  * The writes are atomic in the directory, and those that let a login
  * through are conditional on what the login saw, so that two hosts racing
@@ -102,5 +105,94 @@ struct gpc_enrollment {
  */
 int gpc_dir_login_enroll(struct gpc_dir *d, const char *dn, const struct gpc_enrollment *e,
     time_t now, int limit, int *pp_error);
+
+/*
+ * What the password policy (draft-behera-ldap-password-policy, OpenLDAP's
+ * ppolicy overlay) said in its response control.  -1 in a field: not sent.
+ */
+struct gpc_pwpolicy {
+	int error;    /* LDAPPasswordPolicyError: PP_changeAfterReset (2) after an
+	                 administrative reset, PP_passwordExpired (0), PP_accountLocked
+	                 (1), PP_passwordTooShort (6), PP_passwordInHistory (8), ... */
+	int expire_s; /* timeBeforeExpiration: seconds until the password expires */
+	int grace;    /* graceAuthNsRemaining: the password has expired, this bind
+	                 used a grace login and this many are left */
+};
+
+/* No control: every field -1. */
+void gpc_pwpolicy_none(struct gpc_pwpolicy *pp);
+
+/*
+ * Whether the holder must choose a new password now: after an
+ * administrative reset (ppolicy's pwdReset with pwdMustChange), or when
+ * the password has expired and this bind was a grace login.
+ */
+int gpc_pwpolicy_must_change(const struct gpc_pwpolicy *pp);
+
+/*
+ * Bind session d again, as the holder dn with password, with the password
+ * policy request control (OpenLDAP's ppolicy answers only when asked), on
+ * the connection d already has (its TLS, its server): one operation, no new
+ * connection.  From then on d acts as the holder: use it only for the
+ * holder's own operations (gpc_dir_login_passwd), then gpc_dir_close() it;
+ * after a changeAfterReset answer the server allows nothing but the
+ * password change on it.  An empty password is refused before anything is
+ * sent (an unauthenticated bind "succeeds", RFC 4513 §5.1.2).
+ * *pp is filled from the response control (gpc_pwpolicy_none() if none).
+ * Returns GPC_OK (the password is right; see pp for a reset or expiry),
+ * GPC_ERR_BADPASS (wrong, locked, or expired with no grace login left:
+ * pp->error tells PP_passwordExpired / PP_accountLocked, which the server
+ * sends only when the password itself was right), GPC_ERR_UNAVAIL,
+ * GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ */
+int gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
+    struct gpc_pwpolicy *pp);
+
+/*
+ * Change the holder's password with the Password Modify extended operation
+ * (RFC 3062) on a session bound as that holder (gpc_dir_login_rebind), the
+ * old password included, with the password policy request control, so the
+ * server checks the old one, hashes the new one and holds it to the policy
+ * (length, history, quality, minimum age).  *pp_error gets the policy's
+ * LDAPPasswordPolicyError when it refused (PP_passwordTooShort,
+ * PP_passwordInHistory, PP_insufficientPasswordQuality,
+ * PP_passwordTooYoung, PP_passwordModNotAllowed, ...), else -1.
+ * Returns GPC_OK, GPC_ERR_INVAL (refused by the policy: see *pp_error),
+ * GPC_ERR_BADPASS (the old password is wrong), GPC_ERR_DENIED,
+ * GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ */
+int gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old,
+    const char *new_pw, int *pp_error);
+
+/*
+ * The lifecycle state of one entry (an account or a unit) as a decision
+ * left it; all malloc'd, NULL when absent.  Free with
+ * gpc_entry_state_free().  state_text is the bureau's own words: show it
+ * to the proven holder, never log it.
+ */
+struct gpc_entry_state {
+	char *state;        /* gpcState */
+	char *reason;       /* gpcStateReason, a reason code */
+	char *text;         /* gpcStateText */
+	char *deadline;     /* gpcDeadline as stored, GeneralizedTime with its offset */
+	char *on_deadline;  /* gpcOnDeadline: terminate | notify */
+};
+
+/*
+ * Read the state attributes of the entry at dn (a base search).
+ * Returns GPC_OK, GPC_ERR_NOTFOUND, GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT,
+ * GPC_ERR_DENIED, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ */
+int gpc_dir_login_state(struct gpc_dir *d, const char *dn, struct gpc_entry_state *st);
+
+/* Free what a gpc_entry_state holds (not st itself); NULL is allowed. */
+void gpc_entry_state_free(struct gpc_entry_state *st);
+
+/*
+ * Record a successful login: replace gpcLastLogin of the account at dn
+ * with `now` (GeneralizedTime, UTC).  The PAM reader may write it
+ * (schema/database.ldif.in).  Returns gpc_dir_modify()'s codes.
+ */
+int gpc_dir_login_touch(struct gpc_dir *d, const char *dn, time_t now);
 
 #endif

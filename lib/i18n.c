@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "i18n.h"
+#include "util.h"
 
 struct text {
 	const char *zh;
@@ -37,8 +39,15 @@ static const struct text texts[GPC_MSG_COUNT] = {
 		"verification code. Write them down now and keep them safe; they are not shown "
 		"again." },
 	[GPC_MSG_ACKNOWLEDGE] = { "抄好后按回车键继续: ", "Press Enter when you have written them down: " },
+	[GPC_MSG_CURRENT_PASSWORD] = { "当前密码: ", "Current password: " },
+	[GPC_MSG_PASSWORD_RESET] = { "管理员已重置您的密码，请立即设置新密码。",
+		"Your password was reset by an administrator; choose a new one now." },
+	[GPC_MSG_PASSWORD_EXPIRED] = { "您的密码已过期，请立即设置新密码。",
+		"Your password has expired; choose a new one now." },
 	[GPC_MSG_KEY_LABEL] = { "密钥: ", "Key: " },
 	[GPC_MSG_ACCOUNT_LABEL] = { "账号: ", "Account: " },
+	[GPC_MSG_PASSWORD_EXPIRED_LOCKED] = { "您的密码已过期，请联系管理员重置。",
+		"Your password has expired; ask your administrator to reset it." },
 };
 
 enum gpc_lang
@@ -71,6 +80,9 @@ custom(const struct gpc_cfg *cfg, enum gpc_msg m)
 	case GPC_MSG_ENROLL_CONFIRM: return p->enroll_confirm;
 	case GPC_MSG_RECOVERY_CODES: return p->recovery_codes;
 	case GPC_MSG_ACKNOWLEDGE: return p->acknowledge;
+	case GPC_MSG_CURRENT_PASSWORD: return p->current_password;
+	case GPC_MSG_PASSWORD_RESET: return p->password_reset;
+	case GPC_MSG_PASSWORD_EXPIRED: return p->password_expired;
 	default: return NULL;
 	}
 }
@@ -111,6 +123,104 @@ gpc_i18n_ppolicy(enum gpc_lang lang, int pp_error)
 	default:
 		return zh ? "目录服务拒绝了该密码。" : "the directory did not accept it.";
 	}
+}
+
+/* Whether s ends with a full stop of its own ("。", ".", "！", "!"). */
+static int
+ends_sentence(const char *s)
+{
+	size_t n = strlen(s);
+
+	return (n >= 3 && (strcmp(s + n - 3, "。") == 0 || strcmp(s + n - 3, "！") == 0)) ||
+	    (n >= 1 && (s[n - 1] == '.' || s[n - 1] == '!'));
+}
+
+/* The subject of a refusal: the account, or its unit. */
+static const char *
+subject(int zh, int unit)
+{
+	if (zh)
+		return unit ? "您所在的单位" : "您的账号";
+	return unit ? "Your unit" : "This account";
+}
+
+int
+gpc_i18n_refusal(enum gpc_lang lang, const struct gpc_refusal *r, char **out)
+{
+	int zh = lang == GPC_LANG_ZH;
+	const char *who = subject(zh, r->unit), *st = r->state != NULL ? r->state : "";
+	const char *reason = r->reason != NULL && *r->reason != '\0' ? r->reason : NULL;
+	char why[600] = "", then[300] = "";
+	int n;
+
+	*out = NULL;
+	/* The bureau's words may end a sentence themselves. */
+	if (reason != NULL && ends_sentence(reason))
+		snprintf(why, sizeof(why), zh ? "原因：%s" : " Reason: %s", reason);
+	else if (reason != NULL)
+		snprintf(why, sizeof(why), zh ? "原因：%s。" : " Reason: %s.", reason);
+	if (strcmp(st, "suspended") == 0) {
+		if (r->deadline == NULL)
+			snprintf(then, sizeof(then), zh ? "请联系财政部门。" :
+			    " Contact the finance bureau.");
+		else if (r->deadline_passed)
+			snprintf(then, sizeof(then), zh ?
+			    "整改期限（%s）已过，请尽快联系财政部门。" :
+			    " The rectification deadline (%s) has passed; contact the finance "
+			    "bureau.", r->deadline);
+		else if (r->terminate)
+			snprintf(then, sizeof(then), zh ?
+			    "请于 %s 前整改，逾期未整改将终止服务。" :
+			    " Rectify by %s, or the service will be terminated.", r->deadline);
+		else
+			snprintf(then, sizeof(then), zh ? "请于 %s 前整改。" : " Rectify by %s.",
+			    r->deadline);
+		n = gpc_asprintf(out, zh ? "%s已被财政部门暂停使用。%s%s" :
+		    "%s has been suspended by the finance bureau.%s%s", who, why, then);
+	} else if (strcmp(st, "pending") == 0)
+		n = gpc_asprintf(out, zh ? "%s正在等待财政部门审核，审核通过后方可登录。" :
+		    "%s is waiting for the finance bureau's approval; it can be used once "
+		    "approved.", who);
+	else if (strcmp(st, "denied") == 0)
+		n = gpc_asprintf(out, zh ? "%s注册申请未获财政部门批准。%s" :
+		    "%s was not approved by the finance bureau.%s",
+		    zh ? (r->unit ? "您所在单位的" : "您的账号") : who, why);
+	else if (strcmp(st, "terminated") == 0)
+		n = gpc_asprintf(out, zh ? "%s已被终止服务，不能再登录。%s" :
+		    "%s has been terminated and can no longer be used.%s", who, why);
+	else
+		n = gpc_asprintf(out, zh ? "%s当前不可用（状态：%.32s）。" :
+		    "%s cannot be used (state: %.32s).", who, st);
+	return n < 0 ? GPC_ERR_NOMEM : GPC_OK;
+}
+
+int
+gpc_i18n_role_refusal(enum gpc_lang lang, const char *role, const char *service, char **out)
+{
+	const char *post = role != NULL ? role : "?";
+
+	if (lang == GPC_LANG_ZH) {
+		if (strcmp(post, "handler") == 0)
+			post = "经办";
+		else if (strcmp(post, "reviewer") == 0)
+			post = "审核";
+		return gpc_asprintf(out, "您的岗位（%.32s）无权使用此服务（%.64s）。", post,
+		    service != NULL ? service : "?") < 0 ? GPC_ERR_NOMEM : GPC_OK;
+	}
+	return gpc_asprintf(out, "Your post (%.32s) may not use this service (%.64s).", post,
+	    service != NULL ? service : "?") < 0 ? GPC_ERR_NOMEM : GPC_OK;
+}
+
+void
+gpc_i18n_pw_expiring(enum gpc_lang lang, long seconds, char *out, size_t len)
+{
+	long days = seconds <= 0 ? 1 : (seconds + 86399) / 86400;
+
+	if (lang == GPC_LANG_ZH)
+		snprintf(out, len, "您的密码将在 %ld 天后过期，请及时修改。", days);
+	else
+		snprintf(out, len, "Your password expires in %ld day%s; change it soon.", days,
+		    days == 1 ? "" : "s");
 }
 
 void

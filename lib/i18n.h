@@ -31,9 +31,13 @@ enum gpc_msg {
 	GPC_MSG_ENROLL_CONFIRM,     /* enroll_confirm */
 	GPC_MSG_RECOVERY_CODES,     /* recovery_codes */
 	GPC_MSG_ACKNOWLEDGE,        /* acknowledge */
-	/* fragments of the enrollment screen, not replaceable */
-	GPC_MSG_KEY_LABEL,
+	GPC_MSG_CURRENT_PASSWORD,   /* current_password (password change) */
+	GPC_MSG_PASSWORD_RESET,     /* password_reset: after an administrative reset */
+	GPC_MSG_PASSWORD_EXPIRED,   /* password_expired: expired, a grace login used */
+	/* not replaceable: */
+	GPC_MSG_KEY_LABEL,          /* fragments of the enrollment screen */
 	GPC_MSG_ACCOUNT_LABEL,
+	GPC_MSG_PASSWORD_EXPIRED_LOCKED, /* expired, no grace login left */
 	GPC_MSG_COUNT
 };
 
@@ -59,6 +63,44 @@ const char *gpc_i18n_text(const struct gpc_cfg *cfg, enum gpc_lang lang, enum gp
  * ...), or -1 when the server gave none.  Never NULL.
  */
 const char *gpc_i18n_ppolicy(enum gpc_lang lang, int pp_error);
+
+/*
+ * Why an account may not be used, for its holder (gpc_i18n_refusal).  All
+ * borrowed.  Directory strings must be made safe to show first
+ * (lib/acct.c: no control characters, bounded).
+ */
+struct gpc_refusal {
+	int unit;             /* the unit is what is not active, not the account */
+	const char *state;    /* pending | denied | suspended | terminated | other */
+	const char *reason;   /* the bureau's words, or its reason code; NULL: none */
+	const char *deadline; /* "YYYY-MM-DD": the last day to rectify; NULL: none */
+	int deadline_passed;  /* that day has ended */
+	int terminate;        /* on_deadline is "terminate" */
+};
+
+/*
+ * The refusal as one message in lang, e.g. for a suspension
+ * "您的账号已被财政部门暂停使用。原因：…。请于 2026-12-31 前整改，逾期未整改将终止服务。" /
+ * "This account has been suspended by the finance bureau. Reason: ….
+ * Rectify by 2026-12-31, or the service will be terminated."
+ * *out is malloc'd.  Returns GPC_OK or GPC_ERR_NOMEM.
+ */
+int gpc_i18n_refusal(enum gpc_lang lang, const struct gpc_refusal *r, char **out);
+
+/*
+ * A post refused a PAM service (分岗设权): "您的岗位（经办）无权使用此服务（gpc-review）。" /
+ * "Your post (handler) may not use this service (gpc-review)."  role and
+ * service may be NULL.  *out malloc'd.  Returns GPC_OK or GPC_ERR_NOMEM.
+ */
+int gpc_i18n_role_refusal(enum gpc_lang lang, const char *role, const char *service,
+    char **out);
+
+/*
+ * The warning before a password expires, seconds from now (rounded up to
+ * whole days): "您的密码将在 3 天后过期，请及时修改。" / "Your password expires in
+ * 3 days; change it soon."  Into out (len bytes, always NUL-terminated).
+ */
+void gpc_i18n_pw_expiring(enum gpc_lang lang, long seconds, char *out, size_t len);
 
 /*
  * One line describing a TOTP enrollment for typing it in by hand, e.g.

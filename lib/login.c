@@ -6,8 +6,8 @@
  *   success: ok, recovery_code_used, enrolled
  *   failure: unknown_account, empty_password, no_password, wrong_password,
  *     wrong_enroll_code, enroll_code_expired, locked, not_enrolled,
- *     account_not_active, malformed_code, wrong_code, code_replayed,
- *     code_race_lost, step_write_failed, wrong_recovery_code,
+ *     account_not_active, role_not_allowed, malformed_code, wrong_code,
+ *     code_replayed, code_race_lost, step_write_failed, wrong_recovery_code,
  *     recovery_code_race_lost, seed_invalid, seed_unreadable,
  *     enrollment_not_confirmed, passwords_differ, password_refused,
  *     enrollment_failed, directory_unavailable, conversation_failed,
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acct.h"
 #include "dir.h"
 #include "dir_login.h"
 #include "err.h"
@@ -281,7 +282,7 @@ lookup(struct flow *f, const char *first)
 		r = gpc_dir_find_account(f->dir, user, &f->a);
 	if (r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS)
 		r = GPC_ERR_NOTFOUND; /* empty, too long, or refused as ambiguous */
-	if (r == GPC_OK && ascii_casecmp(f->a->uid, user) != 0) {
+	if (r == GPC_OK && !gpc_login_name_matches(f->a->uid, user)) {
 		gpc_account_free(f->a);
 		f->a = NULL;
 		r = GPC_ERR_NOTFOUND;
@@ -752,13 +753,61 @@ out:
 	return r;
 }
 
+/*
+ * 分岗设权, after the holder proved both factors (so the reason may be
+ * told): a post pam.services does not allow on this service is refused
+ * here too, so that a stack without the account stage is safe as well.
+ */
+static int
+post_allowed(struct flow *f)
+{
+	if (gpc_cfg_role_allowed(f->cfg, f->req->service, f->a->role))
+		return GPC_OK;
+	gpc_log_msg(f->lg, LOG_NOTICE, "account %.64s refused: post %.16s may not use %.64s",
+	    f->a->uid, f->a->role != NULL ? f->a->role : "?",
+	    f->req->service != NULL ? f->req->service : "?");
+	gpc_freezero_str(f->res->password);
+	f->res->password = NULL;
+	f->res->proved = 1;
+	reason(f, "role_not_allowed");
+	return GPC_ERR_STATE;
+}
+
+/*
+ * Tell the holder, who proved the second factor, why the login is refused:
+ * the account's or unit's state (with the bureau's reason and the
+ * deadline), or the post.  A reason that cannot be read is not told; the
+ * login fails either way.
+ */
+static void
+tell_why(struct flow *f)
+{
+	char *msg = NULL;
+	int r;
+
+	if (f->conv->tell == NULL || f->a == NULL)
+		return;
+	if (gpc_account_usable(f->a))
+		r = gpc_i18n_role_refusal(f->req->lang, f->a->role, f->req->service, &msg);
+	else
+		r = gpc_acct_refusal(f->dir, f->a, f->req->lang, time(NULL), &msg);
+	if (r != GPC_OK) {
+		gpc_log_msg(f->lg, LOG_WARNING, "account %.64s: reason of the refusal not read: %s",
+		    f->a->uid, gpc_strerror(r));
+		return;
+	}
+	f->res->told = f->conv->tell(f->conv->ctx, 1, msg) == GPC_OK;
+	free(msg);
+}
+
 /* What the result says about the account (after the prompts, for the audit). */
 static int
 note_account(struct flow *f)
 {
 	if (f->a == NULL)
 		return GPC_OK;
-	if ((f->res->uid = strdup(f->a->uid)) == NULL ||
+	f->res->last_login = f->a->last_login;
+	if ((f->res->uid = strdup(f->a->uid)) == NULL || (f->res->dn = strdup(f->a->dn)) == NULL ||
 	    (f->a->unit_code != NULL && (f->res->unit = strdup(f->a->unit_code)) == NULL) ||
 	    (f->a->unit_region != NULL && (f->res->region = strdup(f->a->unit_region)) == NULL))
 		return GPC_ERR_NOMEM;
@@ -821,7 +870,14 @@ gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 		goto out;
 	}
 	r = check(&f, pw, code, es);
+	/* The account stage needs it to ask the password policy (reset, expiry). */
+	if (r == GPC_OK && (res->password = strdup(pw)) == NULL)
+		r = GPC_ERR_NOMEM;
 out:
+	if (r == GPC_OK && f.a != NULL)
+		r = post_allowed(&f);
+	if (res->proved)
+		tell_why(&f);
 	/*
 	 * A name no account was found for goes to the audit only as a keyed
 	 * hash: it may be a password typed into the wrong prompt.
@@ -845,13 +901,21 @@ gpc_login_result_free(struct gpc_login_result *res)
 	free(res->uid);
 	free(res->unit);
 	free(res->region);
+	free(res->dn);
 	gpc_freezero_str(res->authtok);
-	res->uid = res->unit = res->region = res->authtok = NULL;
+	gpc_freezero_str(res->password);
+	res->uid = res->unit = res->region = res->dn = res->authtok = res->password = NULL;
+}
+
+int
+gpc_login_name_matches(const char *uid, const char *given)
+{
+	return uid != NULL && given != NULL && ascii_casecmp(uid, given) == 0;
 }
 
 /* A caller-supplied string for the audit: at most AUDIT_FIELD_MAX bytes of valid UTF-8. */
-static void
-put_bounded(json_t *o, const char *key, const char *s)
+void
+gpc_login_audit_put(json_t *o, const char *key, const char *s)
 {
 	size_t n;
 
@@ -883,14 +947,14 @@ gpc_login_audit(struct gpc_audit *au, const struct gpc_login_req *req,
 	json_object_set_new(o, "outcome", json_string(r == GPC_OK ? "success" : "failure"));
 	json_object_set_new(o, "reason", json_string(res->reason != NULL ? res->reason : "error"));
 	if (res->uid != NULL)
-		put_bounded(o, "uid", res->uid);
+		gpc_login_audit_put(o, "uid", res->uid);
 	else if (res->name_hash[0] != '\0')
 		json_object_set_new(o, "name_hash", json_string(res->name_hash));
-	put_bounded(o, "unit", res->unit);
-	put_bounded(o, "region", res->region);
-	put_bounded(o, "service", req->service);
-	put_bounded(o, "rhost", req->rhost != NULL ? req->rhost : "");
-	put_bounded(o, "tty", req->tty);
+	gpc_login_audit_put(o, "unit", res->unit);
+	gpc_login_audit_put(o, "region", res->region);
+	gpc_login_audit_put(o, "service", req->service);
+	gpc_login_audit_put(o, "rhost", req->rhost != NULL ? req->rhost : "");
+	gpc_login_audit_put(o, "tty", req->tty);
 	ret = gpc_audit_event(au, "login", o);
 	json_decref(o);
 	if (res->locked_until == 0 || res->uid == NULL)
@@ -903,9 +967,9 @@ gpc_login_audit(struct gpc_audit *au, const struct gpc_login_req *req,
 		gpc_time_rfc3339(res->locked_until, until);
 		if ((o = json_object()) == NULL)
 			return GPC_ERR_NOMEM;
-		put_bounded(o, "uid", res->uid);
-		put_bounded(o, "unit", res->unit);
-		put_bounded(o, "region", res->region);
+		gpc_login_audit_put(o, "uid", res->uid);
+		gpc_login_audit_put(o, "unit", res->unit);
+		gpc_login_audit_put(o, "region", res->region);
 		json_object_set_new(o, "failures", json_integer((json_int_t)res->lock_failures));
 		json_object_set_new(o, "until", json_string(until));
 		r2 = gpc_audit_event(au, "lockout", o);

@@ -58,6 +58,12 @@ struct gpc_login_conv {
 	 */
 	int (*ask)(void *ctx, int echo, const char *prompt, char **answer);
 	void *ctx;
+	/*
+	 * Optional (NULL: nothing is shown): show a message that asks for no
+	 * answer — error != 0 for a refusal (PAM_ERROR_MSG), else a notice
+	 * (PAM_TEXT_INFO).  Returns GPC_OK when it was delivered.
+	 */
+	int (*tell)(void *ctx, int error, const char *text);
 };
 
 /* One login request; all borrowed for the duration of the call. */
@@ -84,13 +90,25 @@ struct gpc_login_result {
 	int64_t lock_failures; /* ... after this many consecutive failed codes */
 	char *authtok;        /* the password split out of a one-prompt answer, for the
 	                         next module (PAM_AUTHTOK), or NULL */
-	int proved;           /* a valid code of an account that is not active was
-	                         spent: the holder may be told why (account stage) */
+	int proved;           /* refused after the holder's second factor was proved
+	                         (a valid code, spent): the account or its unit is not
+	                         active, or the post may not use this service; the
+	                         reason was offered through conv->tell */
+	int told;             /* ... and conv->tell delivered it */
+	char *dn;             /* the account's DN, or NULL */
+	time_t last_login;    /* its gpcLastLogin, 0 if none */
+	char *password;       /* on GPC_OK after a password bind: that password, for the
+	                         account stage to ask the password policy about (reset,
+	                         expiry); wiped by gpc_login_result_free; else NULL */
 };
 
 /*
  * Run one login.  cfg and lg (may be NULL) as loaded by the caller; conv
- * and req as above.  *res is reset on entry; release it with
+ * and req as above.  After the holder proved the second factor, an account
+ * that is not active, or a post pam.services does not allow on
+ * req->service (分岗设权), fails with GPC_ERR_STATE and res->proved set; the
+ * reason (lib/acct.h) goes to conv->tell in req->lang.  Without that proof
+ * nothing is told.  *res is reset on entry; release it with
  * gpc_login_result_free() (it wipes res->authtok).
  * Returns GPC_OK (password and code right, or a recovery code, or an
  * enrollment completed), GPC_ERR_NOTFOUND (no such account),
@@ -111,6 +129,19 @@ int gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 
 /* Wipe and free what a result holds (not res itself); NULL is allowed. */
 void gpc_login_result_free(struct gpc_login_result *res);
+
+/*
+ * Whether the directory's canonical uid is the name given: equal but for
+ * ASCII letter case (the directory's matching rule also ignores leading,
+ * trailing and repeated spaces; this does not).  1 or 0.
+ */
+int gpc_login_name_matches(const char *uid, const char *given);
+
+/*
+ * Put a caller-supplied string into an audit event: at most 255 bytes, cut
+ * at a character boundary; not UTF-8: "(not UTF-8)".  s NULL: nothing.
+ */
+void gpc_login_audit_put(json_t *o, const char *key, const char *s);
 
 /*
  * Append the audit events of one gpc_login_authenticate call (the contract

@@ -1,21 +1,30 @@
 /*
  * pam_gpcgate — password by LDAP bind, then a TOTP code (RFC 6238) with the
- * replay guard held in the directory, then the account's lifecycle state.
+ * replay guard held in the directory, then the account's lifecycle state,
+ * post and password policy; the holder's password change; the audit of
+ * sessions and the last login.
  *
  * Module arguments (conf= is read first, the others apply over the file):
  *   conf=PATH         configuration file (default /etc/gpcgate/gpcgate.conf)
  *   debug             log each step at LOG_DEBUG
  *   one_prompt        ask once for the password followed by the code
- *   use_first_pass    take the password from an earlier module (PAM_AUTHTOK)
- *                     and ask only for the code
+ *   use_first_pass    auth: take the password from an earlier module
+ *                     (PAM_AUTHTOK) and ask only for the code;
+ *                     password: the current password is PAM_OLDAUTHTOK
  *   try_first_pass    the same if there is one, else ask for it
+ *   use_authtok       password: the new password is PAM_AUTHTOK, set by an
+ *                     earlier module (pam_pwquality); never asked
+ *   retry=N           password: new passwords asked at most (1..10, default
+ *                     1) while the directory's policy refuses them
  *   allow_unenrolled  an account without an authenticator gets PAM_IGNORE
  *                     (as pam.allow_unenrolled; never PAM_SUCCESS)
  *   qr_invert         enrollment QR code for dark-on-light terminals
  *
- * This file holds the pam_sm_* entry points, their conversation and the one
- * mapping of GPC_ERR_* to PAM codes; the login itself is lib/login.c.  It
- * runs inside other people's processes (sshd, login, web servers with
+ * This file holds the pam_sm_* entry points, their conversation, the note
+ * the stages of one handle share (pam_set_data, lib/acct.h) and the
+ * mapping of GPC_ERR_* to PAM codes; the work is in lib/login.c (auth),
+ * lib/acct.c (account), lib/chpass.c (password), lib/session.c (session).
+ * It runs inside other people's processes (sshd, login, web servers with
  * threads): no static mutable data, no exit, no signal handlers, every
  * secret wiped.
  */
@@ -27,19 +36,28 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "acct.h"
 #include "audit.h"
 #include "cfg.h"
+#include "chpass.h"
 #include "dir.h"
 #include "err.h"
 #include "i18n.h"
 #include "log.h"
 #include "login.h"
+#include "session.h"
 #include "util.h"
+
+/* pam_set_data names: what the stages of one handle share. */
+#define NOTE_DATA    "gpcgate:note"     /* struct gpc_login_note (lib/acct.h) */
+#define SESSION_DATA "gpcgate:session"  /* struct gpc_session (lib/session.h) */
 
 struct opts {
 	const char *conf;
 	int debug;
 	enum gpc_login_mode mode;
+	int use_authtok;
+	int retry;
 	int allow_unenrolled;
 	int qr_invert;
 };
@@ -51,9 +69,20 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->mode = GPC_LOGIN_TWO_PROMPTS;
+	o->retry = 1;
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			o->conf = argv[i] + 5;
+		else if (strncmp(argv[i], "retry=", 6) == 0) {
+			char *end = NULL;
+			long n = strtol(argv[i] + 6, &end, 10);
+
+			if (end == argv[i] + 6 || *end != '\0' || n < 1 || n > 10)
+				pam_syslog(pamh, LOG_ERR, "bad option %.64s (1..10)", argv[i]);
+			else
+				o->retry = (int)n;
+		} else if (strcmp(argv[i], "use_authtok") == 0)
+			o->use_authtok = 1;
 		else if (strcmp(argv[i], "debug") == 0)
 			o->debug = 1;
 		else if (strcmp(argv[i], "one_prompt") == 0)
@@ -77,16 +106,25 @@ pam_sink(void *ctx, int prio, const char *msg)
 	pam_syslog((pam_handle_t *)ctx, prio, "%s", msg);
 }
 
-/* How a GPC_ERR_* code reads to the PAM stack. */
-enum { MAP_AUTH = 1, MAP_ALLOW_UNENROLLED = 2 };
+/* How a GPC_ERR_* code reads to the PAM stack: the stage asking. */
+enum {
+	MAP_AUTH = 1,              /* pam_sm_authenticate */
+	MAP_ALLOW_UNENROLLED = 2,  /* ... with allow_unenrolled */
+	MAP_PASSWORD = 4,          /* pam_sm_chauthtok */
+	MAP_PRELIM = 8,            /* ... its PAM_PRELIM_CHECK pass */
+	MAP_SESSION = 16,          /* pam_sm_open_session, pam_sm_close_session */
+};
 
 /*
  * The one place GPC_ERR_* becomes a PAM code.  In auth, every wrong answer
  * (password, code, replay, lock, a code that could not be spent, an account
  * that is not active) is PAM_AUTH_ERR, so the caller learns nothing about
  * which; a directory that cannot be asked is PAM_AUTHINFO_UNAVAIL, never
- * success; an opt-out is PAM_IGNORE, never PAM_SUCCESS.  conv_err: the
- * conversation's own failure, which wins.
+ * success; an opt-out is PAM_IGNORE, never PAM_SUCCESS.  In a password
+ * change a wrong current password is PAM_AUTH_ERR (as pam_unix), a new one
+ * refused PAM_AUTHTOK_ERR, a directory that cannot be asked in the first
+ * pass PAM_TRY_AGAIN.  A session of a name that is not an account is not
+ * ours: PAM_IGNORE.  conv_err: the conversation's own failure, which wins.
  */
 static int
 pam_code(int r, int how, int conv_err)
@@ -96,28 +134,34 @@ pam_code(int r, int how, int conv_err)
 	switch (r) {
 	case GPC_OK:
 		return PAM_SUCCESS;
-	case GPC_ERR_NOTFOUND:
 	case GPC_ERR_INVAL:
+		if (how & MAP_PASSWORD)
+			return PAM_AUTHTOK_ERR;
+		/* FALLTHROUGH */
+	case GPC_ERR_NOTFOUND:
 	case GPC_ERR_AMBIGUOUS:
-		return PAM_USER_UNKNOWN;
+		return (how & MAP_SESSION) ? PAM_IGNORE : PAM_USER_UNKNOWN;
 	case GPC_ERR_NOTENROLLED:
 		return (how & MAP_ALLOW_UNENROLLED) ? PAM_IGNORE : PAM_AUTH_ERR;
 	case GPC_ERR_UNAVAIL:
 	case GPC_ERR_TIMEOUT:
 	case GPC_ERR_TLS:
 	case GPC_ERR_LDAP:
-		return PAM_AUTHINFO_UNAVAIL;
+		if (how & MAP_SESSION)
+			return PAM_SESSION_ERR;
+		return (how & MAP_PRELIM) ? PAM_TRY_AGAIN : PAM_AUTHINFO_UNAVAIL;
 	case GPC_ERR_CONFIG:
 	case GPC_ERR_PERM:
 	case GPC_ERR_KEY:
 	case GPC_ERR_NOMEM:
 	case GPC_ERR_IO:
 	case GPC_ERR_CRYPTO:
-		return PAM_SERVICE_ERR;
+		return (how & MAP_SESSION) ? PAM_SESSION_ERR : PAM_SERVICE_ERR;
 	case GPC_ERR_STATE:
+	case GPC_ERR_DENIED:
 		return (how & MAP_AUTH) ? PAM_AUTH_ERR : PAM_PERM_DENIED;
 	}
-	return PAM_AUTH_ERR;
+	return (how & MAP_SESSION) ? PAM_SESSION_ERR : PAM_AUTH_ERR;
 }
 
 static int
@@ -131,10 +175,11 @@ load_config(pam_handle_t *pamh, const struct opts *o, struct gpc_cfg **cfg)
 	return r;
 }
 
-/* The conversation of lib/login.c over pam_prompt. */
+/* The conversation of lib/login.c (and lib/chpass.c) over pam_prompt. */
 struct conv {
 	pam_handle_t *pamh;
 	int pam_err;
+	int silent;   /* PAM_SILENT: messages are not shown (prompts still are) */
 };
 
 static int
@@ -153,6 +198,21 @@ conv_ask(void *ctx, int echo, const char *prompt, char **answer)
 		return GPC_ERR_IO;
 	}
 	return GPC_OK;
+}
+
+/* A message that asks for nothing: PAM_ERROR_MSG (error) or PAM_TEXT_INFO. */
+static int
+conv_tell(void *ctx, int error, const char *text)
+{
+	struct conv *c = ctx;
+	char *answer = NULL;
+	int r;
+
+	if (c->silent)
+		return GPC_ERR_IO;
+	r = pam_prompt(c->pamh, error ? PAM_ERROR_MSG : PAM_TEXT_INFO, &answer, "%s", text);
+	gpc_freezero_str(answer);
+	return r == PAM_SUCCESS ? GPC_OK : GPC_ERR_IO;
 }
 
 /* The holder's locale: LC_ALL, LC_MESSAGES, LANG of the PAM environment, then ours. */
@@ -197,6 +257,67 @@ audit_login(pam_handle_t *pamh, const struct gpc_cfg *cfg, const struct gpc_log 
 	gpc_audit_close(au);
 }
 
+/* ---- the note the stages of one handle share ------------------------------------ */
+
+static void
+note_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	gpc_login_note_free(data);
+}
+
+/* The handle's note, or NULL; it stays owned by the handle. */
+static struct gpc_login_note *
+note_get(pam_handle_t *pamh)
+{
+	const void *v = NULL;
+
+	/* Our own data: the const of pam_get_data is libpam's, not a promise of ours. */
+	return pam_get_data(pamh, NOTE_DATA, &v) == PAM_SUCCESS ? (struct gpc_login_note *)v :
+	    NULL;
+}
+
+/*
+ * Give the handle n (NULL: forget the note).  The previous note, if any
+ * and not n itself, is freed by libpam through note_cleanup.
+ */
+static void
+note_put(pam_handle_t *pamh, struct gpc_login_note *n)
+{
+	if (n != NULL && n == note_get(pamh))
+		return;
+	if (pam_set_data(pamh, NOTE_DATA, n, n != NULL ? note_cleanup : NULL) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR, "pam_set_data failed");
+		gpc_login_note_free(n);
+	}
+}
+
+/* Move what auth learned (res, its outcome r) into a note; NULL if there is nothing. */
+static struct gpc_login_note *
+note_of_login(struct gpc_login_result *res, int r)
+{
+	struct gpc_login_note *n;
+
+	if (res->uid == NULL || (r != GPC_OK && !res->proved))
+		return NULL;
+	if ((n = gpc_login_note_new()) == NULL)
+		return NULL;
+	n->uid = res->uid;
+	n->dn = res->dn;
+	n->unit = res->unit;
+	n->region = res->region;
+	n->password = res->password;
+	res->uid = res->dn = res->unit = res->region = res->password = NULL; /* transferred */
+	n->last_login = res->last_login;
+	n->authenticated = r == GPC_OK;
+	n->proved = res->proved;
+	n->told = res->told;
+	return n;
+}
+
+/* ---- auth ---------------------------------------------------------------------- */
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -204,13 +325,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct gpc_login_result res;
 	struct gpc_login_req req;
 	struct gpc_cfg *cfg = NULL;
-	struct conv cv = { pamh, PAM_SUCCESS };
-	struct gpc_login_conv conv = { conv_ask, &cv };
+	struct conv cv = { pamh, PAM_SUCCESS, (flags & PAM_SILENT) != 0 };
+	struct gpc_login_conv conv = { conv_ask, &cv, conv_tell };
 	struct opts o;
 	const char *user = NULL;
 	int r, pr, how = MAP_AUTH;
 
-	(void)flags;
 	memset(&res, 0, sizeof(res));
 	parse_args(pamh, argc, argv, &o);
 	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
@@ -218,6 +338,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_SERVICE_ERR;
 	/* Every failure waits the same configured time, whatever failed. */
 	(void)pam_fail_delay(pamh, (unsigned)cfg->fail_delay_ms * 1000u);
+	/* A new authentication: nothing an earlier one learned in this handle holds. */
+	note_put(pamh, NULL);
 	if ((pr = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || user == NULL ||
 	    *user == '\0') {
 		pr = pr == PAM_SUCCESS ? PAM_USER_UNKNOWN : pr;
@@ -244,6 +366,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	audit_login(pamh, cfg, &lg, &req, &res, r);
 	gpc_log_msg(&lg, LOG_DEBUG, "authenticate: %s (%s)", res.reason,
 	    pam_strerror(pamh, pr));
+	/* For the account, password and session stages of this handle. */
+	if (pr == PAM_SUCCESS || res.proved)
+		note_put(pamh, note_of_login(&res, r));
 out:
 	gpc_login_result_free(&res);
 	gpc_cfg_free(cfg);
@@ -260,50 +385,267 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/* ---- account ------------------------------------------------------------------- */
+
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct gpc_log lg = { pam_sink, pamh, LOG_INFO };
+	struct gpc_acct_result res;
+	struct gpc_acct_req req;
 	struct gpc_cfg *cfg = NULL;
-	struct gpc_dir *dir = NULL;
-	struct gpc_account *a = NULL;
+	struct gpc_login_note *note, *before;
+	struct conv cv = { pamh, PAM_SUCCESS, (flags & PAM_SILENT) != 0 };
 	struct opts o;
-	const char *user = NULL, *service = NULL;
+	const char *user = NULL;
+	int r, pr;
+
+	memset(&res, 0, sizeof(res));
+	parse_args(pamh, argc, argv, &o);
+	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
+	if (load_config(pamh, &o, &cfg) != GPC_OK)
+		return PAM_SERVICE_ERR;
+	if ((pr = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || user == NULL ||
+	    *user == '\0') {
+		pr = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.service = item_str(pamh, PAM_SERVICE);
+	req.lang = gpc_i18n_lang(cfg, locale_of(pamh));
+	note = before = note_get(pamh);
+	r = gpc_acct_check(cfg, &lg, &req, &note, &res);
+	if (note != before)
+		note_put(pamh, note);
+	if (r != GPC_OK) {
+		pr = pam_code(r, 0, PAM_SUCCESS);
+		goto out;
+	}
+	/* Said only to whoever proved the holder's second factor in this handle. */
+	if (res.error != NULL && conv_tell(&cv, 1, res.error) == GPC_OK && note != NULL)
+		note->told = 1;
+	if (res.info != NULL)
+		(void)conv_tell(&cv, 0, res.info);
+	switch (res.verdict) {
+	case GPC_ACCT_OK:
+		pr = PAM_SUCCESS;
+		break;
+	case GPC_ACCT_NEW_PASSWORD:
+		pr = PAM_NEW_AUTHTOK_REQD;
+		break;
+	case GPC_ACCT_TERMINATED:
+		pr = PAM_ACCT_EXPIRED;
+		break;
+	case GPC_ACCT_REFUSED:
+	default:
+		pr = PAM_PERM_DENIED;
+		break;
+	}
+	gpc_log_msg(&lg, LOG_DEBUG, "acct_mgmt: %s (%s)", res.reason, pam_strerror(pamh, pr));
+out:
+	gpc_acct_result_free(&res);
+	gpc_cfg_free(cfg);
+	return pr;
+}
+
+/* ---- password ------------------------------------------------------------------ */
+
+static void
+audit_chpass(pam_handle_t *pamh, const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_chpass_req *req, const struct gpc_chpass_result *res, int r)
+{
+	struct gpc_audit *au = NULL;
+	int ar;
+
+	if ((ar = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
+	    &au)) == GPC_OK)
+		ar = gpc_chpass_audit(au, req, res, r);
+	if (ar != GPC_OK)
+		pam_syslog(pamh, LOG_ERR, "audit %.200s: %s", cfg->audit_file != NULL ?
+		    cfg->audit_file : "(syslog)", gpc_strerror(ar));
+	gpc_audit_close(au);
+}
+
+PAM_EXTERN int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct gpc_log lg = { pam_sink, pamh, LOG_INFO };
+	struct gpc_chpass_result res;
+	struct gpc_chpass_req req;
+	struct gpc_cfg *cfg = NULL;
+	struct gpc_login_note *note;
+	struct conv cv = { pamh, PAM_SUCCESS, (flags & PAM_SILENT) != 0 };
+	struct gpc_login_conv conv = { conv_ask, &cv, conv_tell };
+	struct opts o;
+	const char *user = NULL;
+	int r, pr, how = MAP_PASSWORD;
+
+	memset(&res, 0, sizeof(res));
+	parse_args(pamh, argc, argv, &o);
+	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
+	if (load_config(pamh, &o, &cfg) != GPC_OK)
+		return PAM_SERVICE_ERR;
+	if ((pr = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || user == NULL ||
+	    *user == '\0') {
+		pr = PAM_USER_UNKNOWN;
+		goto out;
+	}
+	note = note_get(pamh);
+	/*
+	 * Asked to change only an expired password (sshd, login after
+	 * PAM_NEW_AUTHTOK_REQD): when this handle's account stage learned that
+	 * the directory does not require a new one, there is nothing to do.
+	 */
+	if ((flags & PAM_CHANGE_EXPIRED_AUTHTOK) && note != NULL && note->pp_known &&
+	    gpc_login_name_matches(note->uid, user) && !gpc_pwpolicy_must_change(&note->pp)) {
+		pr = PAM_SUCCESS;
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	if (flags & PAM_PRELIM_CHECK) {
+		req.phase = GPC_CHPASS_CHECK;
+		how |= MAP_PRELIM;
+	} else if (flags & PAM_UPDATE_AUTHTOK)
+		req.phase = GPC_CHPASS_UPDATE;
+	else {
+		pr = PAM_SERVICE_ERR;
+		goto out;
+	}
+	req.lang = gpc_i18n_lang(cfg, locale_of(pamh));
+	req.old = item_str(pamh, PAM_OLDAUTHTOK);
+	req.new_pw = item_str(pamh, PAM_AUTHTOK);
+	req.old_from_item = o.mode == GPC_LOGIN_USE_FIRST_PASS;
+	req.try_old_item = o.mode == GPC_LOGIN_TRY_FIRST_PASS ||
+	    req.phase == GPC_CHPASS_UPDATE; /* the check pass put it there */
+	req.new_from_item = o.use_authtok;
+	req.rounds = o.retry;
+	if (note != NULL && note->authenticated && gpc_login_name_matches(note->uid, user))
+		req.verified = note->password;
+	req.service = item_str(pamh, PAM_SERVICE);
+	req.rhost = item_str(pamh, PAM_RHOST);
+
+	r = gpc_chpass_run(cfg, &lg, &conv, &req, &res);
+	pr = pam_code(r, how, cv.pam_err);
+	if (r == GPC_OK && res.old != NULL &&
+	    pam_set_item(pamh, PAM_OLDAUTHTOK, res.old) != PAM_SUCCESS)
+		pr = PAM_SYSTEM_ERR;
+	if (r == GPC_OK && res.new_pw != NULL) {
+		/* For later modules of the stack (use_authtok), as pam_unix does. */
+		if (pam_set_item(pamh, PAM_AUTHTOK, res.new_pw) != PAM_SUCCESS)
+			pam_syslog(pamh, LOG_ERR, "PAM_AUTHTOK not set");
+		/* The new password is the holder's own: no reset, no expiry now. */
+		if (note != NULL && gpc_login_name_matches(note->uid, user)) {
+			gpc_pwpolicy_none(&note->pp);
+			note->pp_known = 1;
+			gpc_freezero_str(note->password);
+			note->password = NULL;
+		}
+	}
+	/* Every update, and a first pass that failed (a wrong current password). */
+	if (req.phase == GPC_CHPASS_UPDATE || r != GPC_OK)
+		audit_chpass(pamh, cfg, &lg, &req, &res, r);
+	gpc_log_msg(&lg, LOG_DEBUG, "chauthtok: %s (%s)", res.reason, pam_strerror(pamh, pr));
+out:
+	gpc_chpass_result_free(&res);
+	gpc_cfg_free(cfg);
+	return pr;
+}
+
+/* ---- session ------------------------------------------------------------------- */
+
+static void
+session_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	gpc_session_free(data);
+}
+
+PAM_EXTERN int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct gpc_log lg = { pam_sink, pamh, LOG_INFO };
+	struct gpc_session_req req;
+	struct gpc_session *s = NULL;
+	struct gpc_cfg *cfg = NULL;
+	struct opts o;
+	const char *user = NULL;
 	int r, pr;
 
 	(void)flags;
 	parse_args(pamh, argc, argv, &o);
-	if ((r = load_config(pamh, &o, &cfg)) != GPC_OK) {
-		pr = PAM_SERVICE_ERR;
+	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
+	if (load_config(pamh, &o, &cfg) != GPC_OK)
+		return PAM_SESSION_ERR;
+	/* The login is over: whom it was for is known, nobody is asked. */
+	if ((user = item_str(pamh, PAM_USER)) == NULL || *user == '\0') {
+		pr = PAM_SESSION_ERR;
 		goto out;
 	}
-	if ((pr = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || user == NULL) {
-		pr = PAM_USER_UNKNOWN;
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.service = item_str(pamh, PAM_SERVICE);
+	req.rhost = item_str(pamh, PAM_RHOST);
+	req.tty = item_str(pamh, PAM_TTY);
+	r = gpc_session_open(cfg, &lg, &req, note_get(pamh), time(NULL), &s);
+	pr = pam_code(r, MAP_SESSION, PAM_SUCCESS);
+	if (r != GPC_OK) {
+		if (r != GPC_ERR_NOTFOUND)
+			pam_syslog(pamh, LOG_ERR, "session of %.64s not recorded: %s", user,
+			    gpc_strerror(r));
 		goto out;
 	}
-	if ((r = gpc_dir_open(cfg, GPC_DIR_READER, &lg, &dir)) != GPC_OK ||
-	    (r = gpc_dir_find_account(dir, user, &a)) != GPC_OK) {
-		pr = pam_code(r, 0, PAM_SUCCESS);
-		goto out;
+	/* The close (in this process) writes the same sid. */
+	if (pam_set_data(pamh, SESSION_DATA, s, session_cleanup) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR, "pam_set_data failed");
+		gpc_session_free(s);
 	}
-	if (!gpc_account_usable(a)) {
-		gpc_log_msg(&lg, LOG_NOTICE, "account %.64s refused: account %s, unit %s", a->uid,
-		    a->state, a->unit_state);
-		pr = PAM_PERM_DENIED;
-		goto out;
-	}
-	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
-	/* 分岗设权: a post may use only the services configured for it. */
-	if (!gpc_cfg_role_allowed(cfg, service, a->role)) {
-		gpc_log_msg(&lg, LOG_NOTICE, "account %.64s refused: role %s may not use %.64s",
-		    a->uid, a->role, service != NULL ? service : "?");
-		pr = PAM_PERM_DENIED;
-		goto out;
-	}
-	pr = PAM_SUCCESS;
+	s = NULL; /* transferred */
 out:
-	gpc_account_free(a);
-	gpc_dir_close(dir);
+	gpc_session_free(s);
+	gpc_cfg_free(cfg);
+	return pr;
+}
+
+PAM_EXTERN int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct gpc_log lg = { pam_sink, pamh, LOG_INFO };
+	struct gpc_session_req req;
+	struct gpc_cfg *cfg = NULL;
+	const void *s = NULL;
+	struct opts o;
+	const char *user = NULL;
+	int r, pr;
+
+	(void)flags;
+	parse_args(pamh, argc, argv, &o);
+	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
+	if (load_config(pamh, &o, &cfg) != GPC_OK)
+		return PAM_SESSION_ERR;
+	/* The login is over: whom it was for is known, nobody is asked. */
+	if ((user = item_str(pamh, PAM_USER)) == NULL || *user == '\0') {
+		pr = PAM_SESSION_ERR;
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.service = item_str(pamh, PAM_SERVICE);
+	req.rhost = item_str(pamh, PAM_RHOST);
+	req.tty = item_str(pamh, PAM_TTY);
+	if (pam_get_data(pamh, SESSION_DATA, &s) != PAM_SUCCESS)
+		s = NULL;
+	r = gpc_session_close(cfg, &lg, &req, s, note_get(pamh));
+	pr = pam_code(r, MAP_SESSION, PAM_SUCCESS);
+	if (r != GPC_OK && r != GPC_ERR_NOTFOUND)
+		pam_syslog(pamh, LOG_ERR, "end of session of %.64s not recorded: %s", user,
+		    gpc_strerror(r));
+	/* Closed: a second close is not this session's. */
+	if (s != NULL)
+		(void)pam_set_data(pamh, SESSION_DATA, NULL, NULL);
+out:
 	gpc_cfg_free(cfg);
 	return pr;
 }

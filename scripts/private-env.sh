@@ -16,7 +16,10 @@
 #   DIR/pam.d/            pam_wrapper service files: gpcgate and gpc-review
 #                         (auth+account), alt (the same with DIR/alt.conf);
 #                         gpc-items, gpc-one, gpc-first, gpc-try, gpc-optout
-#                         (auth only, see gpc_env_auth_services)
+#                         (auth only, see gpc_env_auth_services); gpc-full,
+#                         gpc-passwd, gpc-passwd-retry, gpc-authtok,
+#                         gpc-keyauth, gpc-optional (the account, password and
+#                         session groups, see gpc_env_stage_services)
 # and the variables of scripts/slapd.sh plus GPC_CONF, GPC_CTL, GPC_PROVD,
 # GPC_PAM_SO, GPC_PAM_WRAPPER (the libpam_wrapper.so path).
 
@@ -110,6 +113,8 @@ gpc_env_setup() {
 	cat >"$dir/pam.d/gpcgate" <<EOF
 auth     required  $GPC_PAM_SO conf=$GPC_CONF
 account  required  $GPC_PAM_SO conf=$GPC_CONF
+password required  $GPC_PAM_SO conf=$GPC_CONF
+session  required  $GPC_PAM_SO conf=$GPC_CONF
 EOF
 	cp "$dir/pam.d/gpcgate" "$dir/pam.d/gpc-review"
 	# "alt" reads DIR/alt.conf, which a test writes as it needs (pam_wrapper
@@ -117,6 +122,7 @@ EOF
 	sed "s|conf=[^ ]*|conf=$dir/alt.conf|" "$dir/pam.d/gpcgate" >"$dir/pam.d/alt"
 	echo "auth required pam_deny.so" >"$dir/pam.d/other"
 	gpc_env_auth_services "$dir"
+	gpc_env_stage_services "$dir"
 	export GPC_CONF GPC_CTL GPC_PROVD GPC_PAM_SO GPC_PAM_WRAPPER
 }
 
@@ -141,6 +147,30 @@ gpc_env_auth_services() {
 	# (whose exported items show that it ran); a failure ends it with our code
 	printf 'auth [success=done ignore=ignore default=die] %s allow_unenrolled\nauth required %s/pam_get_items.so\n' \
 	    "$m" "$pw" >"$dir/pam.d/gpc-optout"
+}
+
+# Services for the account, password and session tests (tests/integration/
+# test_pam_*): every group of the module (gpc-full, as sshd's stack); the
+# password group alone (gpc-passwd), with retry=3 (gpc-passwd-retry), and
+# after pam_set_items.so with use_first_pass use_authtok (gpc-authtok: both
+# passwords come from the process environment, nothing is asked); the
+# account and session groups after an authentication by another module
+# (gpc-keyauth: pam_permit.so standing for an SSH key); our auth as
+# "optional" before pam_permit.so (gpc-optional: the account stage decides).
+gpc_env_stage_services() {
+	local dir=$1 m pw
+	pw="$(dirname "$GPC_PAM_WRAPPER")/pam_wrapper"
+	m="$GPC_PAM_SO conf=$GPC_CONF"
+	printf 'auth required %s\naccount required %s\npassword required %s\nsession required %s\n' \
+	    "$m" "$m" "$m" "$m" >"$dir/pam.d/gpc-full"
+	printf 'password required %s\n' "$m" >"$dir/pam.d/gpc-passwd"
+	printf 'password required %s retry=3\n' "$m" >"$dir/pam.d/gpc-passwd-retry"
+	printf 'password required %s/pam_set_items.so\npassword required %s use_first_pass use_authtok\n' \
+	    "$pw" "$m" >"$dir/pam.d/gpc-authtok"
+	printf 'auth required pam_permit.so\naccount required %s\nsession required %s\n' \
+	    "$m" "$m" >"$dir/pam.d/gpc-keyauth"
+	printf 'auth optional %s\nauth required pam_permit.so\naccount required %s\n' \
+	    "$m" "$m" >"$dir/pam.d/gpc-optional"
 }
 
 gpc_env_teardown() {

@@ -117,6 +117,7 @@ conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void 
 				snprintf(c->full[c->nprompts], sizeof(c->full[0]), "%s",
 				    msg[i]->msg);
 				c->styles[c->nprompts] = msg[i]->msg_style;
+				c->prompt_stage_n[c->nprompts] = c->stage_n;
 				if (c->answer_fn != NULL)
 					a = c->answer_fn(c, c->nprompts, msg[i]->msg);
 				if (a != NULL)
@@ -125,9 +126,22 @@ conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void 
 			c->nprompts++;
 			break;
 		default:
-			if (c->ninfo < 8)
+			if (c->refuse_messages_in != NULL && c->stage != NULL &&
+			    strcmp(c->refuse_messages_in, c->stage) == 0) {
+				int j;
+
+				for (j = 0; j < i; j++)
+					free(r[j].resp);
+				free(r);
+				return PAM_CONV_ERR;
+			}
+			if (c->ninfo < 8) {
+				c->info_styles[c->ninfo] = msg[i]->msg_style;
+				snprintf(c->info_stage[c->ninfo], sizeof(c->info_stage[0]), "%s",
+				    c->stage != NULL ? c->stage : "");
 				snprintf(c->info[c->ninfo++], sizeof(c->info[0]), "%s",
 				    msg[i]->msg);
+			}
 			break;
 		}
 	}
@@ -180,6 +194,67 @@ it_pam(const char *service, const char *user, struct it_conv *c, int account)
 		r = pam_acct_mgmt(ph, 0);
 	end = pam_end(ph, r);
 	return r != PAM_SUCCESS ? r : end;
+}
+
+int
+it_pam_seq(const char *service, const char *user, struct it_conv *c, const char *ops,
+    int *results, int nresults)
+{
+	struct pam_conv pc = { conv_fn, c };
+	pam_handle_t *ph = NULL;
+	char buf[256], *save = NULL, *op;
+	int r = PAM_SUCCESS, n = 0, i;
+
+	c->nprompts = 0;
+	c->ninfo = 0;
+	c->delay_calls = 0;
+	c->delay_us = 0;
+	c->stage = NULL;
+	c->stage_n = 0;
+	if (pam_start(service, user, &pc, &ph) != PAM_SUCCESS)
+		return -1;
+	(void)pam_set_item(ph, PAM_FAIL_DELAY, (const void *)delay_fn);
+	for (i = 0; i < 4 && c->env[i] != NULL; i++)
+		(void)pam_putenv(ph, c->env[i]);
+	if (c->rhost != NULL)
+		(void)pam_set_item(ph, PAM_RHOST, c->rhost);
+	if (c->tty != NULL)
+		(void)pam_set_item(ph, PAM_TTY, c->tty);
+	snprintf(buf, sizeof(buf), "%s", ops);
+	for (op = strtok_r(buf, " ", &save); op != NULL; op = strtok_r(NULL, " ", &save)) {
+		c->stage = op;
+		c->stage_n = n;
+		if (strcmp(op, "auth") == 0)
+			r = pam_authenticate(ph, 0);
+		else if (strcmp(op, "acct") == 0)
+			r = pam_acct_mgmt(ph, 0);
+		else if (strcmp(op, "chauthtok") == 0)
+			r = pam_chauthtok(ph, 0);
+		else if (strcmp(op, "chauthtok_expired") == 0)
+			r = pam_chauthtok(ph, PAM_CHANGE_EXPIRED_AUTHTOK);
+		else if (strcmp(op, "open") == 0)
+			r = pam_open_session(ph, 0);
+		else if (strcmp(op, "close") == 0)
+			r = pam_close_session(ph, 0);
+		else
+			r = PAM_SYSTEM_ERR;
+		if (n < nresults)
+			results[n] = r;
+		n++;
+	}
+	c->stage = NULL;
+	pam_end(ph, r);
+	return n;
+}
+
+int
+it_conv_says(const struct it_conv *c, const char *needle)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->ninfo && i < 8; i++)
+		n += strstr(c->info[i], needle) != NULL;
+	return n;
 }
 
 /* Run a command; its first output line, malloc'd, or NULL. */

@@ -51,7 +51,32 @@ struct it_conv {
 	char authtok[256];      /* PAM_AUTHTOK as exported by pam_get_items.so, if stacked */
 	int authtok_set;
 	int items_exported;     /* pam_get_items.so ran (it exported PAM_SERVICE) */
+
+	/* it_pam_seq (optional, zero by default): */
+	const char *refuse_messages_in; /* an operation ("auth", ...) during which the
+	                           conversation refuses messages that ask for nothing */
+	/* filled in: */
+	int info_styles[8];     /* msg_style of each info[] (PAM_ERROR_MSG/PAM_TEXT_INFO) */
+	char info_stage[8][16]; /* the operation each info[] came in */
+	int prompt_stage_n[IT_PROMPTS]; /* the index in ops of the operation that asked it */
+	const char *stage;      /* the operation running (it_pam_seq's own) */
+	int stage_n;
 };
+
+/*
+ * One PAM handle through a sequence of operations, as sshd or login would
+ * run them: ops is a space-separated list of auth, acct, chauthtok,
+ * chauthtok_expired (PAM_CHANGE_EXPIRED_AUTHTOK), open, close.  Every
+ * operation runs whatever the previous ones returned; results[i] (nresults
+ * at most) gets the PAM code of the i-th.  The conversation records as for
+ * it_pam (counters reset once, at the start).  Returns the number of
+ * operations run, or -1 if pam_start failed.
+ */
+int it_pam_seq(const char *service, const char *user, struct it_conv *conv, const char *ops,
+    int *results, int nresults);
+
+/* How many of the conversation's messages contain `needle` (0 if none). */
+int it_conv_says(const struct it_conv *c, const char *needle);
 
 /*
  * pam_start(service, user) with a recording conversation, run
