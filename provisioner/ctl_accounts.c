@@ -527,6 +527,23 @@ cmd_passwd(struct ctl *c, int argc, char **argv)
 		ex = r == GPC_ERR_INVAL ? EXIT_REFUSED : cli_exit_code(r);
 		goto out;
 	}
+	/*
+	 * ppolicy marks a set as a reset (pwdReset, which with pwdMustChange
+	 * makes the holder choose their own) only for a writer with manage on
+	 * userPassword; the provisioner has write there and manage on pwdReset.
+	 */
+	{
+		char *truev[2] = { "TRUE", NULL };
+		LDAPMod m = { LDAP_MOD_REPLACE, "pwdReset", { .modv_strvals = truev } };
+		LDAPMod *mods[2] = { &m, NULL };
+
+		if ((r = gpc_dir_modify(gpc_engine_dir(c->engine), a->dn, mods, NULL)) != GPC_OK) {
+			fprintf(stderr, PROG ": password set, but not marked for a change at the "
+			    "next login: %s\n", gpc_strerror(r));
+			ex = cli_exit_code(r);
+			goto out;
+		}
+	}
 	printf("password set for %s\n", a->uid);
 	ex = EXIT_OK;
 out:

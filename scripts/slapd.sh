@@ -41,8 +41,10 @@ gpc_urlencode_path() {
 	printf '%s' "$out"
 }
 
+# 28 random letters and digits, no newline (slappasswd -T hashes the whole
+# file, the programs read its first line: a newline would split them).
 gpc_random_pw() {
-	head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 28
+	LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 28
 }
 
 # gpc_slapd_config DIR BASE: the cn=config LDIF on stdout.
