@@ -689,7 +689,10 @@ gpc_report_result(struct gpc_report *r, json_t **out)
 		last = r->ev[r->nev - 1].ms;
 	}
 	since = r->p.since != 0 ? (int64_t)r->p.since * 1000 : INT64_MIN;
-	until = r->p.until != 0 ? (int64_t)r->p.until * 1000 + 999 : last >= 0 ? last : 0;
+	/* the period ends with the second of its last event, as --until ends with its second:
+	 * sessions still open then overlap even if one opened in that second */
+	until = r->p.until != 0 ? (int64_t)r->p.until * 1000 + 999 :
+	    last >= 0 ? last - last % 1000 + 999 : 0;
 	for (i = 0; i < r->nacct; i++) {
 		struct acct *a = &r->acct[i];
 

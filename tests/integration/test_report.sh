@@ -176,4 +176,32 @@ EOF
 )" "success 2 ['12150102900079199E', '121501039001583807']
 success 2 ['12150102900079199E', '121501039001583807']"
 
+# --- the period's last second ---------------------------------------------------------------------
+# Two sessions of one account from two hosts, the second opened in the very
+# second of the file's last event: both are open at the end, so they overlap.
+python3 - "$T/last.log" <<'EOF'
+import hashlib, json, sys
+def dump(o):
+    return json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+seed = "ab" * 32
+prev = hashlib.sha256(seed.encode()).hexdigest()
+events = [
+    {"event": "audit_start", "seed": seed, "ts": "2026-11-28T09:00:00.000Z"},
+    {"event": "session_open", "ts": "2026-11-28T09:00:01.000Z", "uid": "150102-02-jb01",
+     "unit": "12150102900079199E", "service": "sshd", "rhost": "10.0.0.1", "tty": "ssh",
+     "sid": "1" * 32},
+    {"event": "session_open", "ts": "2026-11-28T09:30:00.250Z", "uid": "150102-02-jb01",
+     "unit": "12150102900079199E", "service": "sshd", "rhost": "10.0.0.2", "tty": "ssh",
+     "sid": "2" * 32},
+]
+with open(sys.argv[1], "w") as f:
+    for e in events:
+        e.update({"host": "h1", "prog": "pam_gpcgate", "pid": 1, "prev": prev})
+        line = dump(e)
+        f.write(line + "\n")
+        prev = hashlib.sha256(line.encode()).hexdigest()
+EOF
+t_ok "a session opened in the last event's second still overlaps one open before it" \
+    grep -q '"shared"' <(rep --format json "$T/last.log")
+
 t_done
