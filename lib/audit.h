@@ -50,7 +50,10 @@
  *   reason       "ok" on success, else a code: wrong_password, wrong_code,
  *                code_replayed, code_race_lost, locked (the account was
  *                locked out when the attempt came), account_not_active,
- *                unknown_account, not_enrolled, directory_unavailable, ...;
+ *                role_not_allowed (the second factor was proved, but
+ *                pam.services does not allow the account's post on this
+ *                service), unknown_account, not_enrolled,
+ *                directory_unavailable, ... (the list: lib/login.c);
  *   service      the PAM service;
  *   rhost        PAM_RHOST, "" when there is none (a console login);
  *   tty          PAM_TTY, when set.
@@ -58,6 +61,27 @@
  * lockout        The consecutive-failure count reached totp.failure_limit
  *                and the account was locked: uid, unit, region, failures,
  *                until (RFC 3339 UTC).
+ *
+ * password_change
+ *                A holder's password change (pam_sm_chauthtok): one per
+ *                update pass (PAM_UPDATE_AUTHTOK), and one per first pass
+ *                (PAM_PRELIM_CHECK) that failed.  Never a password.
+ *   outcome      "success" | "failure";
+ *   reason       "ok" on success, else a code: wrong_password (the current
+ *                password), unknown_account, account_not_active,
+ *                no_password, passwords_differ, password_too_short (also
+ *                an empty new password), password_too_long,
+ *                password_in_history, password_quality, password_too_young,
+ *                password_change_not_allowed, password_refused (the policy
+ *                refused the new one for another reason, or gave none),
+ *                directory_unavailable, access_denied, conversation_failed,
+ *                error;
+ *   phase        "check" (the first pass) | "update";
+ *   uid, unit, region
+ *                as for login, when the account was found; an unknown name
+ *                is not written at all (no name_hash);
+ *   service      the PAM service;
+ *   rhost        PAM_RHOST, "" when there is none.
  *
  * session_open, session_close
  *                pam_sm_open_session / pam_sm_close_session: uid, unit,
@@ -76,6 +100,13 @@
  *                (array of reason codes), unit, uid, cause.  A handover
  *                takes effect at {"event":"document","action":"approve",
  *                "application_kind":"handover","outcome":"applied","uid":U}.
+ *
+ * deadline       The consequence of a passed rectification deadline, as a
+ *                document line: id ("deadline-..."), action ("terminate" |
+ *                "notify"), outcome, unit, uid, and cause: the suspension.
+ *
+ * purge          A tombstone deleted when its retention ended: uid (an
+ *                account) or only unit (a unit).
  *
  * notice         A notice was written to the outbox: kind, document, unit,
  *                uid — never its content.

@@ -117,7 +117,18 @@ new_password(struct run *x, char **out)
 	if ((r = ask(x, text(x, GPC_MSG_NEW_PASSWORD), out)) != GPC_OK ||
 	    (r = ask(x, text(x, GPC_MSG_NEW_PASSWORD_AGAIN), &again)) != GPC_OK)
 		goto out;
-	if (**out == '\0' || strcmp(*out, again) != 0) {
+	if (**out == '\0') {
+		/* nothing typed is no password: say so, not that two differ */
+		char *msg = NULL;
+
+		if (gpc_asprintf(&msg, "%s%s", text(x, GPC_MSG_PASSWORD_REFUSED),
+		    gpc_i18n_ppolicy(x->req->lang, PP_passwordTooShort)) >= 0) {
+			tell(x, msg);
+			free(msg);
+		}
+		x->res->reason = "password_too_short";
+		r = GPC_ERR_INVAL;
+	} else if (strcmp(*out, again) != 0) {
 		tell(x, text(x, GPC_MSG_PASSWORDS_DIFFER));
 		x->res->reason = "passwords_differ";
 		r = GPC_ERR_INVAL;
@@ -149,6 +160,8 @@ refusal_reason(int pp)
 	switch (pp) {
 	case PP_passwordTooShort:
 		return "password_too_short";
+	case PP_passwordTooLong:
+		return "password_too_long";
 	case PP_passwordInHistory:
 		return "password_in_history";
 	case PP_insufficientPasswordQuality:
@@ -183,7 +196,9 @@ update(struct run *x, const char *old)
 			pw = NULL;
 			if (r != GPC_ERR_INVAL) {
 				x->res->reason = r == GPC_ERR_BADPASS ? "wrong_password" :
-				    "directory_unavailable";
+				    r == GPC_ERR_DENIED ? "access_denied" :
+				    r == GPC_ERR_UNAVAIL || r == GPC_ERR_TIMEOUT || r == GPC_ERR_TLS ?
+				    "directory_unavailable" : "error";
 				break;
 			}
 			/* The policy's answer, in words: "... it is too short." */
