@@ -1164,6 +1164,9 @@ approve_handover(struct gpc_engine *e, const struct gpc_doc *d, struct gpc_doc *
 	op(p, "replace", acct->dn, a);
 	effect(p, "account %s handed over to a new holder; the old holder's password, "
 	    "authenticator, recovery codes and enrollment code are revoked", acct->uid);
+	if (strcmp(acct->state, "suspended") == 0)
+		effect(p, "account %s stays suspended: the new holder can enroll once it is "
+		    "reinstated (the enrollment code's validity counts from now)", acct->uid);
 out:
 	gpc_account_free(acct);
 	gpc_freezero_str(sealed);
@@ -1332,18 +1335,21 @@ plan_state_change(struct gpc_engine *e, const struct gpc_doc *d, const struct gp
 		attr(a, "gpcState", "suspended");
 		attr(a, "gpcStateReason", d->reason_code);
 		attr(a, "gpcStateText", d->reason_text);
+		attr(a, "gpcStateDecision", d->id);
 		attr(a, "gpcDeadline", local);
 		attr(a, "gpcOnDeadline", d->on_deadline);
 	} else if (strcmp(act, "reinstate") == 0) {
 		attr(a, "gpcState", "active");
 		attr(a, "gpcStateReason", NULL);
 		attr(a, "gpcStateText", NULL);
+		attr(a, "gpcStateDecision", NULL);
 		attr(a, "gpcDeadline", NULL);
 		attr(a, "gpcOnDeadline", NULL);
 	} else {
 		attr(a, "gpcState", "terminated");
 		attr(a, "gpcStateReason", d->reason_code);
 		attr(a, "gpcStateText", d->reason_text);
+		attr(a, "gpcStateDecision", d->id);
 		attr(a, "gpcDeadline", NULL);
 		attr(a, "gpcOnDeadline", NULL);
 		attr_time(a, "gpcPurgeAfter", purge);
@@ -1974,6 +1980,28 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 			r = reject_unreadable(e, path, &rs, digest, &res);
 		goto out;
 	}
+	if (gpc_reasons_has(&rs, "wrong_type")) {
+		/*
+		 * In the wrong spool directory (an application among the
+		 * decisions): refused as it stands, without looking up its id —
+		 * a processed document's copy must not pass for its replay.
+		 */
+		char name[96];
+
+		p.outcome = "rejected";
+		for (i = 0; i < rs.n; i++)
+			gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s", rs.v[i].message);
+		res = result_new(e, d, file_name(path), digest, &p);
+		if (!dry_run) {
+			log_outcome(e, d, res);
+			audit_document(e, d, res, "document");
+			snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
+			if ((r = gpc_spool_write_result(e->cfg->spool, name, res)) == GPC_OK)
+				r = gpc_spool_archive(e->cfg->spool, path, 1);
+		} else
+			r = GPC_OK;
+		goto out;
+	}
 	for (attempt = 0; attempt < 2; attempt++) {
 		record_free(rec);
 		rec = NULL;
@@ -2312,7 +2340,7 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	struct record *rec = NULL;
 	json_t *res = NULL;
 	char *dn = NULL, *last = NULL, *on = NULL, *uid = NULL, *unit = NULL, *deadline = NULL;
-	char id[40], digest[65], *ldn;
+	char id[40], digest[65], text[128], *ldn;
 	int r;
 
 	memset(&d, 0, sizeof(d));
@@ -2321,7 +2349,9 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 		return GPC_ERR_LDAP;
 	dn = strdup(ldn);
 	ldap_memfree(ldn);
-	last = gpc_dir_get(e->dir, en, "gpcLastDecision");
+	/* the suspension that set the deadline, whatever was decided since */
+	if ((last = gpc_dir_get(e->dir, en, "gpcStateDecision")) == NULL)
+		last = gpc_dir_get(e->dir, en, "gpcLastDecision");
 	on = gpc_dir_get(e->dir, en, "gpcOnDeadline");
 	uid = gpc_dir_get(e->dir, en, "uid");
 	unit = gpc_dir_get(e->dir, en, "gpcUnitCode");
@@ -2338,7 +2368,9 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	d.target_unit = unit;
 	d.target_account = uid;
 	d.reason_code = "deadline_passed";
-	d.reason_text = last;
+	snprintf(text, sizeof(text), "the rectification deadline of %.64s passed",
+	    last != NULL ? last : "the suspension");
+	d.reason_text = text;
 	d.action = on != NULL && strcmp(on, "terminate") == 0 ? "terminate" : "notify";
 	if (rec != NULL) {
 		/* done before; a crash may have left its plan, result or audit to finish */
@@ -2471,8 +2503,8 @@ purge(struct gpc_engine *e, const char *now, size_t *done)
 int
 gpc_engine_sweep(struct gpc_engine *e, size_t *done)
 {
-	static char *attrs[] = { "gpcLastDecision", "gpcOnDeadline", "uid", "gpcUnitCode",
-		"gpcDeadline", NULL };
+	static char *attrs[] = { "gpcStateDecision", "gpcLastDecision", "gpcOnDeadline", "uid",
+		"gpcUnitCode", "gpcDeadline", NULL };
 	LDAPMessage *res = NULL, *en;
 	LDAP *ld = gpc_dir_ldap(e->dir);
 	char now[16], *base = NULL, *filter = NULL;

@@ -40,7 +40,10 @@ finish() {
 	echo "demo: failed; the private installation is kept in $DIR"
 	exit 1
 }
-trap 'failed=1; finish' INT TERM
+# Whatever ends the demo (a failure, ^C, a closed pipe), slapd stops.
+trap 'gpc_env_teardown "$DIR" >/dev/null 2>&1' EXIT
+trap 'failed=1; finish' INT TERM HUP
+trap 'exit 141' PIPE # nobody is reading: stop without a word (EXIT cleans up)
 
 ctl() { "$GPC_CTL" -f "$GPC_CONF" "$@"; }
 provd() { "$GPC_PROVD" -f "$GPC_CONF" --once >"$DIR/provd.log" 2>&1; }
@@ -125,7 +128,7 @@ ldapwhoami -x -H "$GPC_LDAPI_URI" -D "$DN_DEMO" -y "$DIR/password" >/dev/null 2>
 step "next login with a fresh code: refused (audit: $why); a plain ldapwhoami with the right password is refused too"
 
 "$GPC_CTL" -f "$GPC_CONF" audit verify "$DIR/audit.log" >"$DIR/out" 2>&1 || fail "audit chain" "$DIR/out"
-step "audit log: $(cat "$DIR/out")"
+step "gpcgatectl audit verify: $(sed 's/^.*audit.log: //; s/ (last line.*//' "$DIR/out"): every attempt and decision above, hash-chained"
 
 gpc_env_teardown "$DIR"
 step "private slapd stopped"

@@ -108,6 +108,12 @@ setup(void **state)
 	    "> $T/s1.json && fx_process $T/s1.json 150100 && [ $(fx_outcome S-TERM) = applied ]",
 	    TERM_UID) != 0)
 		return -1;
+	/* a later decision on the suspended account: the deadline's cause stays S-TERM */
+	if (it_sh("fx_doc change 3 --id CHG-TERM --uid %s --mobile 13912340000 > $T/c1.json && "
+	    "fx_process $T/c1.json && fx_doc decision approve 150100 --id CHG-TERM-OK "
+	    "--app CHG-TERM > $T/c1ok.json && fx_process $T/c1ok.json 150100 && "
+	    "[ $(fx_outcome CHG-TERM-OK) = applied ]", TERM_UID) != 0)
+		return -1;
 	if (it_sh("fx_doc decision suspend 150100 --id S-NOTE --unit 111501059003167640 "
 	    "--account %s --reason info_incomplete --deadline 2099-12-31 --on-deadline notify "
 	    "> $T/s2.json && fx_process $T/s2.json 150100 && [ $(fx_outcome S-NOTE) = applied ]",

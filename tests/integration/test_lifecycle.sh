@@ -131,9 +131,23 @@ fx_doc decision suspend 150102 --id D-MISS --unit $U1 >"$T/miss.json"
 fx_process "$T/miss.json" 150102
 t_eq "missing fields are refused, every one" "$(fx_reasons D-MISS)" missing_field
 t_ok "... naming each field" grep -q '"field": "deadline"' "$T/spool/results/D-MISS.json"
+wrong_reasons() { # ID: the reason codes of the wrong-directory result of ID
+	python3 -c 'import glob, json, sys
+f = glob.glob(sys.argv[1] + "~*.json")
+print(" ".join(sorted({r["code"] for r in json.load(open(f[0]))["reasons"]})) if f else "none")' \
+	    "$T/spool/results/$1"
+}
 fx_doc register 8 0 --id APP-IN-DEC >"$T/spool/decisions/APP-IN-DEC.json"
 fx_run
-t_eq "an application in decisions/ has the wrong type" "$(fx_reasons APP-IN-DEC)" wrong_type
+t_eq "an application in decisions/ has the wrong type" "$(wrong_reasons APP-IN-DEC)" wrong_type
+t_ok "... and is moved aside" test -f "$T/spool/rejected/APP-IN-DEC.json"
+before=$(cat "$T/spool/results/CHG-1.json")
+cp "$T/spool/archive/CHG-1.json" "$T/spool/decisions/CHG-1.json"
+fx_run
+t_eq "a processed application's copy among the decisions has the wrong type" \
+    "$(wrong_reasons CHG-1)" wrong_type
+t_eq "... and does not pass for a replay: the first result stands" \
+    "$(cat "$T/spool/results/CHG-1.json")" "$before"
 
 # --- order -----------------------------------------------------------------------------------------
 t_ok "an account for the order tests" fx_active 2 1
