@@ -23,11 +23,17 @@ OPT       = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined
 HARDEN    = -fPIC
 endif
+# SAN=fuzz: clang, libFuzzer's coverage hooks and ASan+UBSan (`make fuzz`)
+ifeq ($(SAN),fuzz)
+OPT       = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=undefined
+HARDEN    = -fPIC
+endif
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Itests/integration
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(OPT) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
-ifeq ($(SAN),asan)
+ifneq ($(filter asan fuzz,$(SAN)),)
 LDFLAGS  += -fsanitize=address,undefined
 endif
 LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -49,9 +55,13 @@ BENCH_SRC = $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN = $(BENCH_SRC:%.c=$(O)/%)
 HELP_SRC  = $(sort $(wildcard tests/harness/*.c))
 HELP_BIN  = $(HELP_SRC:%.c=$(O)/%)
+FUZZ_SRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  = $(FUZZ_SRC:%.c=$(O)/%)
+FUZZ_OBJ  = $(FUZZ_SRC:%.c=$(O)/%.o) $(O)/tests/fuzz/util.o $(O)/tests/fuzz/replay.o
 PROGS     = $(PAM_SO) $(PROVD) $(CTL)
 
 .PHONY: all deps check demo bench valgrind asan install clean tests schema-check soak valgrind-loop
+.PHONY: fuzz fuzz-smoke fuzz-bins
 all: $(PROGS)
 
 deps:
@@ -103,7 +113,37 @@ PRELOAD_SO = $(O)/tests/harness/syslogcap.so
 $(PRELOAD_SO): tests/harness/preload/syslogcap.c | $(O)/tests/harness
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $<
 
-tests: $(PROGS) $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(PRELOAD_SO)
+tests: $(PROGS) $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(PRELOAD_SO) $(FUZZ_BIN)
+
+# Fuzz targets (tests/fuzz/README.md), each linked twice: with replay.c, a
+# main() that feeds it its seed corpus (tests/run does, in `make check`), and
+# with SAN=fuzz and clang, with libFuzzer's (`make fuzz`, in build-fuzz/).
+FUZZ_CC  ?= clang
+FUZZ_SECONDS ?= 60
+ifeq ($(SAN),fuzz)
+FUZZ_MAIN =
+FUZZ_LINK = -fsanitize=fuzzer
+else
+FUZZ_MAIN = $(O)/tests/fuzz/replay.o
+FUZZ_LINK =
+endif
+$(FUZZ_OBJ): $(O)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(FUZZ_BIN): $(O)/tests/fuzz/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/util.o $(FUZZ_MAIN) $(LIBA)
+	$(CC) $(FUZZ_LINK) -o $@ $(filter %.o,$^) $(LIBA) $(LDFLAGS) $(LIBS)
+fuzz-bins: $(FUZZ_BIN)
+
+# Each fuzz target for FUZZ_SECONDS (new inputs kept in build-fuzz/corpus/,
+# crashes in build-fuzz/artifacts/); fuzz-smoke only replays the seeds.
+# Needs clang and libclang-rt-14-dev.  Not part of `make check`.
+fuzz:
+	@$(MAKE) --no-print-directory O=build-fuzz SAN=fuzz CC=$(FUZZ_CC) fuzz-bins
+	@tests/fuzz/run build-fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory O=build-fuzz SAN=fuzz CC=$(FUZZ_CC) fuzz-bins
+	@tests/fuzz/run build-fuzz 0
 
 # The README's test command.
 check: deps
@@ -141,13 +181,28 @@ bench: deps
 schema-check:
 	@scripts/schema2ldif schema/gpcgate.schema | diff -u schema/gpcgate.ldif - && echo "schema: .schema and .ldif agree"
 
+# The README's "Installing on a real directory".  Directories that exist keep
+# their owner and mode (an installation changes them: keys/ belongs to the
+# daemon's user there), and an existing gpcgate.conf is never replaced.
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)/etc/gpcgate $(DESTDIR)$(PREFIX)/share/gpcgate/schema
+	    $(DESTDIR)$(PREFIX)/share/gpcgate/schema
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/
-	install -m 0755 $(PROVD) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(PROVD) scripts/gpcgate-setup-directory $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 schema/* $(DESTDIR)$(PREFIX)/share/gpcgate/schema/
+	install -m 0644 scripts/gpcgate-ldif.sh $(DESTDIR)$(PREFIX)/share/gpcgate/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/lib/systemd/system
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' config/gpcgate-provisiond.service \
+	    >$(DESTDIR)/lib/systemd/system/gpcgate-provisiond.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/gpcgate-provisiond.service
+	@set -e; for d in 0755:/etc/gpcgate 0700:/etc/gpcgate/keys 0750:/var/log/gpcgate \
+	    0750:/var/spool/gpcgate; do \
+	    [ -d "$(DESTDIR)$${d#*:}" ] || install -d -m $${d%%:*} "$(DESTDIR)$${d#*:}"; done
 	[ -e $(DESTDIR)/etc/gpcgate/gpcgate.conf ] || \
 	    install -m 0644 config/gpcgate.conf $(DESTDIR)/etc/gpcgate/
 
@@ -156,4 +211,5 @@ clean:
 	    tests/integration/*.o \
 	    $(PROVD) $(CTL) tests/unit/*.o tests/integration/*.o tests/harness/*.o \
 	    $(UNIT_BIN) $(INT_BIN) $(HELP_BIN) $(BENCH_BIN) tests/bench/*.o $(PRELOAD_SO)
-	rm -rf build-asan
+	rm -f tests/fuzz/*.o $(FUZZ_BIN)
+	rm -rf build-asan build-fuzz

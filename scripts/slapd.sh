@@ -27,6 +27,10 @@
 
 GPC_SRCDIR=${GPC_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 GPC_SLAPD_MODULES=${GPC_SLAPD_MODULES:-/usr/lib/ldap}
+GPC_SCHEMA_DIR="$GPC_SRCDIR/schema"
+# gpc_random_pw and the templates of schema/ (shared with gpcgate-setup-directory)
+# shellcheck source=scripts/gpcgate-ldif.sh
+. "$GPC_SRCDIR/scripts/gpcgate-ldif.sh"
 export LDAPNOINIT=1 # our clients ignore /etc/ldap/ldap.conf and ~/.ldaprc
 
 gpc_urlencode_path() {
@@ -39,12 +43,6 @@ gpc_urlencode_path() {
 		esac
 	done
 	printf '%s' "$out"
-}
-
-# 28 random letters and digits, no newline (slappasswd -T hashes the whole
-# file, the programs read its first line: a newline would split them).
-gpc_random_pw() {
-	LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 28
 }
 
 # gpc_slapd_config DIR BASE: the cn=config LDIF on stdout.
@@ -91,17 +89,13 @@ olcDatabase: {0}config
 olcAccess: {0}to * by dn.exact=gidNumber=$gid+uidNumber=$uid,cn=peercred,cn=external,cn=auth manage by * none
 
 EOF
-	sed -e "s|@BASE@|$base|g" -e "s|@DBDIR@|$dir/db|g" \
-	    -e "s|@ROOTDN@|cn=admin,$base|g" -e "s|@ROOTPW@|$rootpw_hash|g" \
-	    -e "s|@READER@|$reader|g" -e "s|@WRITER@|$writer|g" \
-	    "$GPC_SRCDIR/schema/database.ldif.in" | grep -v '^#'
+	gpc_ldif_database '{1}mdb' "$base" "$dir/db" "cn=admin,$base" "$rootpw_hash" \
+	    "$reader" "$writer"
 }
 
 gpc_slapd_setup() {
 	local dir=$1 base=${2:-dc=gpcloud,dc=example} suite=${3:-standard}
-	local dc reader writer rootpw readerpw writerpw
-	dc=${base#dc=}
-	dc=${dc%%,*}
+	local reader writer rootpw readerpw writerpw
 	reader="uid=pam-reader,ou=system,$base"
 	writer="uid=provisioner,ou=system,$base"
 	mkdir -p "$dir/slapd.d" "$dir/db" || return 1
@@ -117,10 +111,8 @@ gpc_slapd_setup() {
 		cat "$dir/slapadd.log" >&2
 		return 1
 	}
-	sed -e "s|@BASE@|$base|g" -e "s|@DC@|$dc|g" -e "s|@SUITE@|$suite|g" \
-	    -e "s|@READER@|$reader|g" -e "s|@READER_PW@|$readerpw|g" \
-	    -e "s|@WRITER@|$writer|g" -e "s|@WRITER_PW@|$writerpw|g" \
-	    "$GPC_SRCDIR/schema/base.ldif.in" >"$dir/base.ldif"
+	gpc_ldif_base "$base" "$suite" "$reader" "$readerpw" "$writer" "$writerpw" \
+	    >"$dir/base.ldif"
 	slapadd -q -n1 -F "$dir/slapd.d" -l "$dir/base.ldif" >>"$dir/slapadd.log" 2>&1 || {
 		cat "$dir/slapadd.log" >&2
 		return 1
