@@ -562,15 +562,23 @@ gpc_cfg_load(const char *path, struct gpc_cfg **out, char *err, size_t errlen)
 		goto out;
 	}
 	/* Whoever can write the config can point logins at their own directory. */
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		if (err != NULL)
-			snprintf(err, errlen, "%s: writable by group or others, or owned by "
-			    "another user: refused", path);
+			snprintf(err, errlen, "%s: owned by uid %u, must be owned by root or you "
+			    "(uid %u): refused", path, (unsigned)st.st_uid, (unsigned)geteuid());
+		r = GPC_ERR_PERM;
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: mode %04o, must not be writable by group or "
+			    "others: refused", path, (unsigned)(st.st_mode & 07777));
 		r = GPC_ERR_PERM;
 		goto out;
 	}
 	if ((f = fdopen(fd, "r")) == NULL) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		r = GPC_ERR_IO;
 		goto out;
 	}

@@ -22,6 +22,7 @@ struct run {
 	struct gpc_chpass_result *res;
 	struct gpc_dir *d;
 	struct gpc_account *a;
+	int min_len;    /* the policy's pwdMinLength, 0 if unknown: said on a refusal */
 };
 
 static const char *
@@ -119,10 +120,11 @@ new_password(struct run *x, char **out)
 		goto out;
 	if (**out == '\0') {
 		/* nothing typed is no password: say so, not that two differ */
-		char *msg = NULL;
+		char *msg = NULL, rule[160];
 
-		if (gpc_asprintf(&msg, "%s%s", text(x, GPC_MSG_PASSWORD_REFUSED),
-		    gpc_i18n_ppolicy(x->req->lang, PP_passwordTooShort)) >= 0) {
+		gpc_i18n_ppolicy_min(x->req->lang, PP_passwordTooShort, x->min_len, rule,
+		    sizeof(rule));
+		if (gpc_asprintf(&msg, "%s%s", text(x, GPC_MSG_PASSWORD_REFUSED), rule) >= 0) {
 			tell(x, msg);
 			free(msg);
 		}
@@ -180,7 +182,7 @@ refusal_reason(int pp)
 static int
 update(struct run *x, const char *old)
 {
-	char *pw = NULL, *msg = NULL;
+	char *pw = NULL, *msg = NULL, rule[160];
 	int i, r = GPC_ERR_INVAL, pp;
 
 	for (i = 0; i < x->req->rounds; i++) {
@@ -203,8 +205,8 @@ update(struct run *x, const char *old)
 			}
 			/* The policy's answer, in words: "... it is too short." */
 			x->res->reason = refusal_reason(pp);
-			if (gpc_asprintf(&msg, "%s%s", text(x, GPC_MSG_PASSWORD_REFUSED),
-			    gpc_i18n_ppolicy(x->req->lang, pp)) < 0) {
+			gpc_i18n_ppolicy_min(x->req->lang, pp, x->min_len, rule, sizeof(rule));
+			if (gpc_asprintf(&msg, "%s%s", text(x, GPC_MSG_PASSWORD_REFUSED), rule) < 0) {
 				r = GPC_ERR_NOMEM;
 				break;
 			}
@@ -258,6 +260,9 @@ gpc_chpass_run(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 		r = GPC_OK;
 		goto out;
 	}
+	/* The rule a refusal will state, while the session is still the reader's. */
+	if (req->phase != GPC_CHPASS_CHECK)
+		(void)gpc_dir_login_pw_min_length(x.d, x.a->dn, &x.min_len);
 	/*
 	 * As the holder, on the reader's connection: after an administrative
 	 * reset the server lets this identity do nothing but change its

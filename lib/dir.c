@@ -539,14 +539,16 @@ read_service_password(const struct gpc_dir *d, char **pw)
 	    d->cfg->writer_password_file;
 	unsigned char *buf = NULL;
 	size_t len = 0;
+	char why[160];
 	int r;
 
 	*pw = NULL;
 	if (file == NULL)
 		return GPC_OK;
-	if ((r = gpc_read_secret_file(file, 1024, 1, &buf, &len)) != GPC_OK) {
+	if ((r = gpc_read_secret_file_why(file, 1024, 1, &buf, &len, why, sizeof(why))) !=
+	    GPC_OK) {
 		gpc_log_msg(d->lg, LOG_ERR, "service password file %.200s: %s", file,
-		    gpc_strerror(r));
+		    why[0] != '\0' ? why : gpc_strerror(r));
 		return r == GPC_ERR_PERM ? GPC_ERR_PERM : GPC_ERR_CONFIG;
 	}
 	if (memchr(buf, '\n', len) != NULL || len == 0) {

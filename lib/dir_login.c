@@ -526,3 +526,40 @@ gpc_dir_login_touch(struct gpc_dir *d, const char *dn, time_t now)
 	gpc_time_generalized(now, when);
 	return gpc_dir_modify(d, dn, mods, NULL);
 }
+
+int
+gpc_dir_login_pw_min_length(struct gpc_dir *d, const char *dn, int *min)
+{
+	static const char *const sub_attrs[] = { "pwdPolicySubentry", NULL };
+	static const char *const pol_attrs[] = { "pwdMinLength", NULL };
+	LDAPMessage *res = NULL, *e;
+	char *policy = NULL;
+	int64_t v;
+	int r;
+
+	*min = 0;
+	/* An entry may name its own policy; the service accounts do. */
+	if (dn != NULL && gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+	    (char **)sub_attrs, 1, &res) == GPC_OK &&
+	    (e = ldap_first_entry(gpc_dir_ldap(d), res)) != NULL)
+		policy = gpc_dir_get(d, e, "pwdPolicySubentry");
+	ldap_msgfree(res);
+	res = NULL;
+	if (policy == NULL && gpc_asprintf(&policy, "cn=password-policy,ou=system,%s",
+	    gpc_dir_base(d)) < 0)
+		return GPC_ERR_NOMEM;
+	if ((r = gpc_dir_search(d, policy, LDAP_SCOPE_BASE, "(objectClass=pwdPolicy)",
+	    (char **)pol_attrs, 1, &res)) != GPC_OK)
+		goto out;
+	if ((e = ldap_first_entry(gpc_dir_ldap(d), res)) == NULL) {
+		r = GPC_ERR_NOTFOUND;
+		goto out;
+	}
+	v = gpc_dir_get_int(d, e, "pwdMinLength", 0);
+	*min = v > 0 && v < 10000 ? (int)v : 0;
+	r = GPC_OK;
+out:
+	ldap_msgfree(res);
+	free(policy);
+	return r;
+}

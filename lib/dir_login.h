@@ -195,4 +195,18 @@ void gpc_entry_state_free(struct gpc_entry_state *st);
  */
 int gpc_dir_login_touch(struct gpc_dir *d, const char *dn, time_t now);
 
+/*
+ * The minimum length (pwdMinLength) of the password policy that applies to
+ * the entry at dn: the policy its pwdPolicySubentry names, else the
+ * default policy cn=password-policy,ou=system,<base> (schema/base.ldif.in;
+ * the overlay's olcPPolicyDefault points there).  dn may be NULL (the
+ * default policy).  For saying the rule when a password is refused as too
+ * short.  The PAM reader and the provisioner may read the policies (the
+ * last rule of schema/database.ldif.in); a session bound as the holder may
+ * not.  *min is 0 when the policy sets none.  Returns GPC_OK,
+ * GPC_ERR_NOTFOUND (no such policy entry), GPC_ERR_DENIED, GPC_ERR_UNAVAIL,
+ * GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ */
+int gpc_dir_login_pw_min_length(struct gpc_dir *d, const char *dn, int *min);
+
 #endif

@@ -1457,7 +1457,8 @@ plan_document(struct gpc_engine *e, const char *path, const char *sig_path,
 		size_t siglen = 0;
 		int sm2 = 0;
 		enum gpc_sig_result sr;
-		char *buf = NULL;
+		struct gpc_sig_detail det;
+		char *buf = NULL, why[160];
 
 		if (sig_path != NULL) {
 			size_t sl = strlen(sig_path);
@@ -1478,16 +1479,17 @@ plan_document(struct gpc_engine *e, const char *path, const char *sig_path,
 		}
 		if (r != GPC_OK)
 			return r;
-		sr = gpc_sig_verify((const unsigned char *)raw, len, sig, siglen,
+		sr = gpc_sig_verify_detail((const unsigned char *)raw, len, sig, siglen,
 		    sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, b->certificate, (int64_t)now,
-		    p->signer, sizeof(p->signer));
+		    p->signer, sizeof(p->signer), &det);
 		free(sig);
 		if (sr == GPC_SIG_ERROR)
 			return GPC_ERR_CRYPTO;
 		if (sr != GPC_SIG_OK) {
-			gpc_reasons_add(&p->rs, gpc_sig_result_code(sr), "signature",
-			    "the signature does not prove bureau %.16s issued this document",
-			    d->issuer);
+			/* what failed and what to do: "no X.json.p7s or X.json.sig next to ..." */
+			gpc_sig_explain(sr, sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, &det,
+			    d->issuer, b->certificate, path, sig_path, why, sizeof(why));
+			gpc_reasons_add(&p->rs, gpc_sig_result_code(sr), "signature", "%s", why);
 			p->untrusted = 1;
 			return GPC_OK;
 		}
@@ -1992,10 +1994,16 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 		for (i = 0; i < rs.n; i++)
 			gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s", rs.v[i].message);
 		res = result_new(e, d, file_name(path), digest, &p);
+		if (!dry_run && (r = load_record(e, d->id, &rec)) != GPC_OK)
+			goto out;
 		if (!dry_run) {
 			log_outcome(e, d, res);
 			audit_document(e, d, res, "document");
-			snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
+			/* beside, never over, the result of a processed document of this id */
+			if (rec != NULL)
+				snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
+			else
+				snprintf(name, sizeof(name), "%s", d->id);
 			if ((r = gpc_spool_write_result(e->cfg->spool, name, res)) == GPC_OK)
 				r = gpc_spool_archive(e->cfg->spool, path, 1);
 		} else
@@ -2132,13 +2140,16 @@ gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_e
 		return GPC_ERR_NOMEM;
 	e->cfg = cfg;
 	e->lg = lg;
-	if ((r = gpc_keys_load(cfg->key_dir, cfg->suite, &e->keys)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_ERR, "keys in %.200s: %s", cfg->key_dir, gpc_strerror(r));
+	if ((r = gpc_keys_load_why(cfg->key_dir, cfg->suite, &e->keys, why, sizeof(why))) !=
+	    GPC_OK) {
+		gpc_log_msg(lg, LOG_ERR, "keys in %.200s: %s", cfg->key_dir,
+		    why[0] != '\0' ? why : gpc_strerror(r));
 		goto fail;
 	}
 	if ((r = gpc_audit_open(cfg->audit_file, program_invocation_short_name,
 	    cfg->audit_syslog ? lg : NULL, &e->audit)) != GPC_OK) {
-		gpc_log_msg(lg, LOG_ERR, "audit file %.200s: cannot open", cfg->audit_file);
+		gpc_log_msg(lg, LOG_ERR, "audit file %.200s: %s", cfg->audit_file,
+		    r == GPC_ERR_IO ? strerror(errno) : gpc_strerror(r));
 		goto fail;
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_WRITER, lg, &e->dir)) != GPC_OK)

@@ -125,6 +125,17 @@ gpc_i18n_ppolicy(enum gpc_lang lang, int pp_error)
 	}
 }
 
+void
+gpc_i18n_ppolicy_min(enum gpc_lang lang, int pp_error, int min_len, char *out, size_t len)
+{
+	if (pp_error != PP_passwordTooShort || min_len <= 0)
+		snprintf(out, len, "%s", gpc_i18n_ppolicy(lang, pp_error));
+	else if (lang == GPC_LANG_ZH)
+		snprintf(out, len, "密码太短（至少 %d 个字符）。", min_len);
+	else
+		snprintf(out, len, "it is too short (at least %d characters).", min_len);
+}
+
 /* Whether s ends with a full stop of its own ("。", ".", "！", "!"). */
 static int
 ends_sentence(const char *s)

@@ -65,6 +65,17 @@ const char *gpc_i18n_text(const struct gpc_cfg *cfg, enum gpc_lang lang, enum gp
 const char *gpc_i18n_ppolicy(enum gpc_lang lang, int pp_error);
 
 /*
+ * gpc_i18n_ppolicy() with the rule for a password refused as too short:
+ * with min_len > 0 (the policy's pwdMinLength), PP_passwordTooShort reads
+ * "密码太短（至少 10 个字符）。" / "it is too short (at least 10
+ * characters)."; any other error, or min_len <= 0, reads as
+ * gpc_i18n_ppolicy().  Into out (len bytes, truncated, always
+ * NUL-terminated).
+ */
+void gpc_i18n_ppolicy_min(enum gpc_lang lang, int pp_error, int min_len, char *out,
+    size_t len);
+
+/*
  * Why an account may not be used, for its holder (gpc_i18n_refusal).  All
  * borrowed.  Directory strings must be made safe to show first
  * (lib/acct.c: no control characters, bounded).

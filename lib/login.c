@@ -680,7 +680,8 @@ enroll(struct flow *f)
 	size_t seed_len = gpc_totp_seed_len(cfg->algorithm);
 	char codes[RECOVERY_CODES][GPC_RECOVERY_CODE_SIZE];
 	char *hashes[RECOVERY_CODES + 1] = { NULL };
-	char *pw = NULL, *screen = NULL, *code = NULL, *sealed = NULL, note[512];
+	char *pw = NULL, *screen = NULL, *code = NULL, *sealed = NULL, note[512], rule[160];
+	int min_len;
 	struct gpc_dir *w;
 	int64_t step = -1;
 	int i, r, pp = -1;
@@ -722,8 +723,12 @@ enroll(struct flow *f)
 		reason(f, "password_refused");
 		if (i + 1 == PASSWORD_ROUNDS)
 			break;
-		snprintf(note, sizeof(note), "%s%s", text(f, GPC_MSG_PASSWORD_REFUSED),
-		    gpc_i18n_ppolicy(f->req->lang, pp));
+		/* The rule, not only that it was broken: "(at least 10 characters)". */
+		min_len = 0;
+		if (pp == PP_passwordTooShort)
+			(void)gpc_dir_login_pw_min_length(f->dir, f->a->dn, &min_len);
+		gpc_i18n_ppolicy_min(f->req->lang, pp, min_len, rule, sizeof(rule));
+		snprintf(note, sizeof(note), "%s%s", text(f, GPC_MSG_PASSWORD_REFUSED), rule);
 		gpc_freezero_str(pw);
 		pw = NULL;
 		if ((r = new_password(f, note, &pw)) != GPC_OK)

@@ -25,6 +25,7 @@ struct run {
 	size_t limit, writes;
 	const struct gpc_log *lg;
 	struct gpc_rotate_stats *st;
+	int tree;       /* the subtree being walked: 0 units, 1 applications, 2 records */
 };
 
 /* The version of a blind index "<h|m><version>:<hex>", or -1. */
@@ -193,6 +194,8 @@ reindex(struct run *run, struct gpc_dir *d, const char *dn, char *ix, const char
 		}
 		if (id == NULL) {
 			run->st->kept_index++;
+			(*(run->tree == 0 ? &run->st->kept_accounts : run->tree == 1 ?
+			    &run->st->kept_applications : &run->st->kept_records))++;
 			goto out;
 		}
 		if (gpc_blind_index_v(run->k, v, "id", id, want) == GPC_OK &&
@@ -324,6 +327,7 @@ gpc_rotate(struct gpc_dir *d, const struct gpc_keys *k, int dry_run, size_t limi
 	for (i = 0; i < sizeof(trees) / sizeof(trees[0]) && r == GPC_OK; i++) {
 		char *base = NULL;
 
+		run.tree = (int)i;
 		if (gpc_asprintf(&base, "%s,%s", trees[i].ou, gpc_dir_base(d)) < 0)
 			return GPC_ERR_NOMEM;
 		r = gpc_dir_walk(d, base, trees[i].filter, attrs, 0, visit, &run, NULL, lg);

@@ -53,6 +53,13 @@ struct gpc_rotate_stats {
 	size_t reindexed;  /* blind indexes recomputed under the newest index key */
 	size_t current;    /* values and indexes already at the newest version */
 	size_t kept_index; /* indexes left on an old version: no sealed copy */
+	/* ... of which: accounts whose sealed ID was wiped (terminated, denied) */
+	size_t kept_accounts;
+	/* ... applications (a registration never keeps a sealed copy of its ID;
+	 * a decided change or handover drops its own) */
+	size_t kept_applications;
+	/* ... records flagging an identity for misuse */
+	size_t kept_records;
 	size_t raced;      /* compare-and-swaps lost to a concurrent change, redone */
 	size_t failed;     /* values that could not be brought forward (logged) */
 	int stopped;       /* 1: the run stopped at the limit; run again */

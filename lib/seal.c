@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,12 +208,27 @@ cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* why (may be NULL) gets a reason formatted like printf. */
+static void
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * The versions of each kind present in dir, ascending.  Only names are read.
  * The directory itself must be ours and closed to writers other than us.
+ * why gets the reason of a failure.
  */
 static int
-scan_dir(const char *dir, int **seal, size_t *nseal, int **index, size_t *nindex)
+scan_dir(const char *dir, int **seal, size_t *nseal, int **index, size_t *nindex, char *why,
+    size_t whylen)
 {
 	struct dirent *de;
 	struct stat st;
@@ -222,19 +238,30 @@ scan_dir(const char *dir, int **seal, size_t *nseal, int **index, size_t *nindex
 	*seal = *index = NULL;
 	*nseal = *nindex = 0;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		say(why, whylen, "%s", strerror(errno));
 		r = GPC_ERR_IO;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
+		say(why, whylen, "%s", strerror(errno));
 		r = GPC_ERR_IO;
 		goto out;
 	}
 	/* Whoever can write the directory can remove the newest key (a rollback). */
-	if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		say(why, whylen, "the directory is owned by uid %u, must be owned by root or you "
+		    "(uid %u)", (unsigned)st.st_uid, (unsigned)geteuid());
+		r = GPC_ERR_PERM;
+		goto out;
+	}
+	if ((st.st_mode & 022) != 0) {
+		say(why, whylen, "the directory has mode %04o, must not be writable by group or "
+		    "others", (unsigned)(st.st_mode & 07777));
 		r = GPC_ERR_PERM;
 		goto out;
 	}
 	if ((d = fdopendir(fd)) == NULL) {
+		say(why, whylen, "%s", strerror(errno));
 		r = GPC_ERR_IO;
 		goto out;
 	}
@@ -243,6 +270,7 @@ scan_dir(const char *dir, int **seal, size_t *nseal, int **index, size_t *nindex
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			if (errno != 0) {
+				say(why, whylen, "%s", strerror(errno));
 				r = GPC_ERR_IO;
 				goto out;
 			}
@@ -252,6 +280,8 @@ scan_dir(const char *dir, int **seal, size_t *nseal, int **index, size_t *nindex
 		case KIND_NONE:
 			continue;
 		case KIND_BAD:
+			say(why, whylen, "%.100s: not a key file name (seal-vN.key, index-vN.key)",
+			    de->d_name);
 			r = GPC_ERR_KEY;
 			goto out;
 		case KIND_SEAL:
@@ -283,24 +313,31 @@ out:
 	return r;
 }
 
-/* Read "<dir>/<kind>-v<version>.key" into key (GPC_KEY_LEN bytes). */
+/* Read "<dir>/<kind>-v<version>.key" into key (GPC_KEY_LEN bytes); why: a failure's reason. */
 static int
-read_key(const char *dir, const char *kind, int version, unsigned char *key)
+read_key(const char *dir, const char *kind, int version, unsigned char *key, char *why,
+    size_t whylen)
 {
 	unsigned char *buf = NULL;
-	char *path = NULL;
+	char *path = NULL, file_why[160];
 	size_t len = 0;
 	int r;
 
 	if (gpc_asprintf(&path, "%s/%s-v%d.key", dir, kind, version) < 0)
 		return GPC_ERR_NOMEM;
 	/* Raw bytes: a key may well end in 0x0a, so no newline stripping. */
-	r = gpc_read_secret_file(path, GPC_KEY_LEN, 0, &buf, &len);
+	r = gpc_read_secret_file_why(path, GPC_KEY_LEN, 0, &buf, &len, file_why,
+	    sizeof(file_why));
 	if (r == GPC_ERR_INVAL) /* longer than a key */
 		r = GPC_ERR_KEY;
-	if (r != GPC_OK)
+	if (r != GPC_OK) {
+		say(why, whylen, "%s-v%d.key: %s", kind, version, r == GPC_ERR_KEY ?
+		    "longer than a key (32 bytes)" : file_why);
 		goto out;
+	}
 	if (len != GPC_KEY_LEN) {
+		say(why, whylen, "%s-v%d.key: %zu bytes, a key is %d", kind, version, len,
+		    GPC_KEY_LEN);
 		r = GPC_ERR_KEY;
 		goto out;
 	}
@@ -399,6 +436,13 @@ derive_seal(enum gpc_suite suite, const unsigned char *raw, struct seal_key *sk)
 int
 gpc_keys_load(const char *dir, enum gpc_suite suite, struct gpc_keys **out)
 {
+	return gpc_keys_load_why(dir, suite, out, NULL, 0);
+}
+
+int
+gpc_keys_load_why(const char *dir, enum gpc_suite suite, struct gpc_keys **out, char *why,
+    size_t whylen)
+{
 	unsigned char raw[GPC_KEY_LEN];
 	struct gpc_keys *k = NULL;
 	int *sv = NULL, *iv = NULL;
@@ -407,12 +451,15 @@ gpc_keys_load(const char *dir, enum gpc_suite suite, struct gpc_keys **out)
 
 	if (out != NULL)
 		*out = NULL;
+	say(why, whylen, "%s", "");
 	if (dir == NULL || out == NULL || !suite_valid(suite))
 		return GPC_ERR_INVAL;
 	ERR_set_mark();
-	if ((r = scan_dir(dir, &sv, &ns, &iv, &ni)) != GPC_OK)
+	if ((r = scan_dir(dir, &sv, &ns, &iv, &ni, why, whylen)) != GPC_OK)
 		goto out;
 	if (ns == 0 || ni == 0) {
+		say(why, whylen, "no %s key (%s-v1.key); make one with `gpcgatectl keys generate`",
+		    ns == 0 ? "seal" : "index", ns == 0 ? "seal" : "index");
 		r = GPC_ERR_KEY;
 		goto out;
 	}
@@ -427,13 +474,13 @@ gpc_keys_load(const char *dir, enum gpc_suite suite, struct gpc_keys **out)
 	k->nindex = ni;
 	for (i = 0; i < ns; i++) {
 		k->seal[i].version = sv[i];
-		if ((r = read_key(dir, "seal", sv[i], raw)) != GPC_OK ||
+		if ((r = read_key(dir, "seal", sv[i], raw, why, whylen)) != GPC_OK ||
 		    (r = derive_seal(suite, raw, &k->seal[i])) != GPC_OK)
 			goto out;
 	}
 	for (i = 0; i < ni; i++) {
 		k->index[i].version = iv[i];
-		if ((r = read_key(dir, "index", iv[i], k->index[i].key)) != GPC_OK)
+		if ((r = read_key(dir, "index", iv[i], k->index[i].key, why, whylen)) != GPC_OK)
 			goto out;
 	}
 	*out = k;
@@ -465,9 +512,12 @@ gpc_keys_free(struct gpc_keys *k)
 	free(k);
 }
 
-/* Create path with GPC_KEY_LEN bytes of key, durably; nothing is left on failure. */
+/*
+ * Create path with GPC_KEY_LEN bytes of key, durably; nothing is left on
+ * failure, and why gets the reason.
+ */
 static int
-write_key_file(const char *path, const unsigned char *key)
+write_key_file(const char *path, const unsigned char *key, char *why, size_t whylen)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -475,22 +525,30 @@ write_key_file(const char *path, const unsigned char *key)
 
 	/* O_EXCL: never replace a key, and lose a race to a concurrent generate. */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) < 0)
+	    0600)) < 0) {
+		say(why, whylen, "%s: %s", path, strerror(errno));
 		return errno == EEXIST ? GPC_ERR_EXISTS : GPC_ERR_IO;
+	}
 	while (off < GPC_KEY_LEN) {
 		n = write(fd, key + off, GPC_KEY_LEN - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			say(why, whylen, "%s: %s", path, n < 0 ? strerror(errno) : "short write");
 			goto out;
+		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) != 0)
+	if (fsync(fd) != 0) {
+		say(why, whylen, "%s: %s", path, strerror(errno));
 		goto out;
+	}
 	r = GPC_OK;
 out:
-	if (close(fd) != 0 && r == GPC_OK)
+	if (close(fd) != 0 && r == GPC_OK) {
+		say(why, whylen, "%s: %s", path, strerror(errno));
 		r = GPC_ERR_IO;
+	}
 	if (r != GPC_OK)
 		(void)unlink(path);
 	return r;
@@ -498,6 +556,12 @@ out:
 
 int
 gpc_keys_generate(const char *dir, int *version)
+{
+	return gpc_keys_generate_why(dir, version, NULL, 0);
+}
+
+int
+gpc_keys_generate_why(const char *dir, int *version, char *why, size_t whylen)
 {
 	unsigned char key[GPC_KEY_LEN];
 	char *spath = NULL, *ipath = NULL;
@@ -507,10 +571,11 @@ gpc_keys_generate(const char *dir, int *version)
 
 	if (version != NULL)
 		*version = 0;
+	say(why, whylen, "%s", "");
 	if (dir == NULL || version == NULL)
 		return GPC_ERR_INVAL;
 	ERR_set_mark();
-	if ((r = scan_dir(dir, &sv, &ns, &iv, &ni)) != GPC_OK)
+	if ((r = scan_dir(dir, &sv, &ns, &iv, &ni, why, whylen)) != GPC_OK)
 		goto out;
 	/* One N for both kinds, even if someone removed a file of one kind. */
 	if (ns > 0)
@@ -518,6 +583,7 @@ gpc_keys_generate(const char *dir, int *version)
 	if (ni > 0 && iv[ni - 1] > n)
 		n = iv[ni - 1];
 	if (n >= GPC_KEY_VERSION_MAX) {
+		say(why, whylen, "version %d is the last one there can be", n);
 		r = GPC_ERR_KEY;
 		goto out;
 	}
@@ -528,15 +594,16 @@ gpc_keys_generate(const char *dir, int *version)
 		goto out;
 	}
 	if ((r = gpc_random_bytes(key, sizeof key)) != GPC_OK ||
-	    (r = write_key_file(spath, key)) != GPC_OK)
+	    (r = write_key_file(spath, key, why, whylen)) != GPC_OK)
 		goto out;
 	made_seal = 1;
 	if ((r = gpc_random_bytes(key, sizeof key)) != GPC_OK ||
-	    (r = write_key_file(ipath, key)) != GPC_OK)
+	    (r = write_key_file(ipath, key, why, whylen)) != GPC_OK)
 		goto out;
 	made_index = 1;
 	/* The new names must survive a crash as the contents do. */
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0) {
+		say(why, whylen, "%s", strerror(errno));
 		r = GPC_ERR_IO;
 		goto out;
 	}

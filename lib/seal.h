@@ -96,6 +96,17 @@ struct gpc_keys;
  */
 int gpc_keys_load(const char *dir, enum gpc_suite suite, struct gpc_keys **out);
 
+/*
+ * gpc_keys_load() that says why it failed: on an error, why (whylen bytes,
+ * NUL-terminated; may be NULL) gets the reason for a person, without the
+ * directory's path: strerror(errno) of the call that failed, "the directory
+ * has mode 0777, must not be writable by group or others", "no seal key
+ * (seal-v1.key); ...", "seal-v2.key: mode 0644, must not be readable ...",
+ * "index-v1.key: 31 bytes, a key is 32", "NAME: not a key file name ...".
+ */
+int gpc_keys_load_why(const char *dir, enum gpc_suite suite, struct gpc_keys **out,
+    char *why, size_t whylen);
+
 /* Wipe and free loaded keys; NULL is allowed. */
 void gpc_keys_free(struct gpc_keys *k);
 
@@ -112,6 +123,9 @@ void gpc_keys_free(struct gpc_keys *k);
  * using the old version until they load again.
  */
 int gpc_keys_generate(const char *dir, int *version);
+
+/* gpc_keys_generate() that says why it failed, as gpc_keys_load_why(). */
+int gpc_keys_generate_why(const char *dir, int *version, char *why, size_t whylen);
 
 /* The current (highest) seal key version of k: what gpc_seal uses (GPC_ERR_INVAL for NULL). */
 int gpc_keys_seal_version(const struct gpc_keys *k);

@@ -2,8 +2,10 @@
  * gpcgate — detached signatures on finance bureaus' decisions: CMS for RSA and
  * ECDSA certificates, raw SM2-with-SM3 for SM2 certificates.  See sig.h.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,7 +100,7 @@ check_validity(X509 *c, int64_t now)
 
 /* Every CERTIFICATE block of the bureau's PEM file, in file order. */
 static enum gpc_sig_result
-load_bureau_certs(const char *path, STACK_OF(X509) **out)
+load_bureau_certs(const char *path, STACK_OF(X509) **out, int *read_errno)
 {
 	STACK_OF(X509) *certs = NULL;
 	X509 *x = NULL;
@@ -112,7 +114,10 @@ load_bureau_certs(const char *path, STACK_OF(X509) **out)
 	*out = NULL;
 	if (path == NULL)
 		return GPC_SIG_NO_CERT;
+	errno = 0;
 	if ((rc = gpc_read_file(path, CERT_FILE_MAX, &buf, &len)) != GPC_OK) {
+		/* gpc_read_file keeps the errno of the call that failed */
+		*read_errno = rc == GPC_ERR_IO ? errno : rc == GPC_ERR_INVAL ? EFBIG : 0;
 		r = rc == GPC_ERR_NOMEM ? GPC_SIG_ERROR : GPC_SIG_NO_CERT;
 		goto out;
 	}
@@ -290,24 +295,44 @@ out:
 	return r;
 }
 
-/* Whether the CMS carries a certificate its SignerInfo names. */
+/*
+ * Whether the CMS carries a certificate its SignerInfo names; if so and
+ * fingerprint is not NULL, its SHA-256 in lower-case hex goes there.
+ */
 static int
-cms_carries_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si)
+cms_carries_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si, char fingerprint[65])
 {
 	STACK_OF(X509) *carried;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
 	int i, found = 0;
 
 	if ((carried = CMS_get1_certs(cms)) == NULL)
 		return 0;
-	for (i = 0; i < sk_X509_num(carried) && !found; i++)
+	for (i = 0; i < sk_X509_num(carried) && !found; i++) {
 		found = CMS_SignerInfo_cert_cmp(si, sk_X509_value(carried, i)) == 0;
+		if (found && fingerprint != NULL &&
+		    X509_digest(sk_X509_value(carried, i), EVP_sha256(), md, &mdlen) == 1 &&
+		    mdlen == 32)
+			gpc_hex(md, 32, fingerprint);
+	}
 	sk_X509_pop_free(carried, X509_free);
 	return found;
 }
 
+/* The dates of the certificate a date error is about, for the message. */
+static void
+note_dates(struct gpc_sig_detail *det, X509 *c)
+{
+	if (det == NULL)
+		return;
+	(void)asn1_time_unix(X509_get0_notBefore(c), &det->not_before);
+	(void)asn1_time_unix(X509_get0_notAfter(c), &det->not_after);
+}
+
 static enum gpc_sig_result
 verify_cms(const unsigned char *data, size_t len, const unsigned char *sig, size_t sig_len,
-    STACK_OF(X509) *bureau, int64_t now, X509 **signer)
+    STACK_OF(X509) *bureau, int64_t now, X509 **signer, struct gpc_sig_detail *det)
 {
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
@@ -342,8 +367,10 @@ verify_cms(const unsigned char *data, size_t len, const unsigned char *sig, size
 			r = GPC_SIG_OK;
 			goto out;
 		}
-		if (first_dates == GPC_SIG_OK)
+		if (first_dates == GPC_SIG_OK) {
 			first_dates = dates;
+			note_dates(det, c);
+		}
 	}
 	if (verified > 0) {
 		r = first_dates;
@@ -358,7 +385,7 @@ verify_cms(const unsigned char *data, size_t len, const unsigned char *sig, size
 	 * certificate the sender enclosed cannot verify its own signature either.
 	 */
 	r = GPC_SIG_UNKNOWN_SIGNER;
-	if (cms_carries_signer(cms, si)) {
+	if (cms_carries_signer(cms, si, det != NULL ? det->fingerprint : NULL)) {
 		if ((a = cms_attempt(data, len, sig, sig_len, NULL)) == ATTEMPT_ERROR)
 			r = GPC_SIG_ERROR;
 		else if (a == ATTEMPT_FAIL)
@@ -422,7 +449,7 @@ out:
 
 static enum gpc_sig_result
 verify_sm2(const unsigned char *data, size_t len, const unsigned char *sig, size_t sig_len,
-    STACK_OF(X509) *bureau, int64_t now, X509 **signer)
+    STACK_OF(X509) *bureau, int64_t now, X509 **signer, struct gpc_sig_detail *det)
 {
 	EVP_PKEY *pk;
 	X509 *c;
@@ -448,8 +475,10 @@ verify_sm2(const unsigned char *data, size_t len, const unsigned char *sig, size
 			*signer = c;
 			return GPC_SIG_OK;
 		}
-		if (first_dates == GPC_SIG_OK)
+		if (first_dates == GPC_SIG_OK) {
 			first_dates = dates;
+			note_dates(det, c);
+		}
 	}
 	if (verified > 0)
 		return first_dates;
@@ -503,12 +532,24 @@ gpc_sig_verify(const unsigned char *data, size_t len, const unsigned char *sig, 
     enum gpc_sig_kind kind, const char *cert_file, int64_t now, char *subject,
     size_t subject_len)
 {
+	return gpc_sig_verify_detail(data, len, sig, sig_len, kind, cert_file, now, subject,
+	    subject_len, NULL);
+}
+
+enum gpc_sig_result
+gpc_sig_verify_detail(const unsigned char *data, size_t len, const unsigned char *sig,
+    size_t sig_len, enum gpc_sig_kind kind, const char *cert_file, int64_t now, char *subject,
+    size_t subject_len, struct gpc_sig_detail *det)
+{
 	STACK_OF(X509) *bureau = NULL;
 	X509 *signer = NULL; /* borrowed from bureau */
 	enum gpc_sig_result r;
+	int read_errno = 0;
 
 	if (subject != NULL && subject_len > 0)
 		subject[0] = '\0';
+	if (det != NULL)
+		memset(det, 0, sizeof(*det));
 	if (sig == NULL)
 		return GPC_SIG_MISSING;
 	/* Leave the caller's error queue as found, and none of ours behind. */
@@ -518,18 +559,21 @@ gpc_sig_verify(const unsigned char *data, size_t len, const unsigned char *sig, 
 		r = GPC_SIG_ERROR;
 		goto out;
 	}
-	if ((r = load_bureau_certs(cert_file, &bureau)) != GPC_SIG_OK)
+	if ((r = load_bureau_certs(cert_file, &bureau, &read_errno)) != GPC_SIG_OK) {
+		if (det != NULL)
+			det->cert_errno = read_errno;
 		goto out;
+	}
 	if (sig_len == 0 || sig_len > SIG_MAX) {
 		r = GPC_SIG_MALFORMED;
 		goto out;
 	}
 	switch (kind) {
 	case GPC_SIG_KIND_CMS:
-		r = verify_cms(data, len, sig, sig_len, bureau, now, &signer);
+		r = verify_cms(data, len, sig, sig_len, bureau, now, &signer, det);
 		break;
 	case GPC_SIG_KIND_SM2:
-		r = verify_sm2(data, len, sig, sig_len, bureau, now, &signer);
+		r = verify_sm2(data, len, sig, sig_len, bureau, now, &signer, det);
 		break;
 	default:
 		r = GPC_SIG_MALFORMED;
@@ -701,4 +745,93 @@ out:
 	gpc_freezero(kbuf, klen);
 	ERR_pop_to_mark();
 	return r;
+}
+
+/* The last component of a path. */
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+void
+gpc_sig_explain(enum gpc_sig_result r, enum gpc_sig_kind kind, const struct gpc_sig_detail *det,
+    const char *issuer, const char *cert_file, const char *doc_path, const char *sig_path,
+    char *out, size_t len)
+{
+	static const struct gpc_sig_detail none;
+	const char *doc = doc_path != NULL ? base_name(doc_path) : "the document";
+	const char *cf = cert_file != NULL ? cert_file : "(none configured)";
+	char signame[160], when[21];
+	int n;
+
+	/* A result's message holds 160 bytes (doc.h): the short forms come first. */
+	if (det == NULL)
+		det = &none;
+	if (issuer == NULL)
+		issuer = "?";
+	if (sig_path != NULL)
+		snprintf(signame, sizeof(signame), "%.150s", base_name(sig_path));
+	else
+		snprintf(signame, sizeof(signame), "%.140s.%s", doc, kind == GPC_SIG_KIND_SM2 ?
+		    "sig" : "p7s");
+	switch (r) {
+	case GPC_SIG_OK:
+		snprintf(out, len, "bureau %.16s signed this document", issuer);
+		break;
+	case GPC_SIG_MISSING:
+		if (sig_path != NULL)
+			snprintf(out, len, "no signature file %s", signame);
+		else if ((n = snprintf(out, len, "no %s.p7s or %s.sig next to the document", doc,
+		    doc)) < 0 || (size_t)n >= 160)
+			snprintf(out, len, "no %.140s.p7s or .sig next to it", doc);
+		break;
+	case GPC_SIG_MALFORMED:
+		snprintf(out, len, kind == GPC_SIG_KIND_SM2 ?
+		    "%s is not a DER SM2 signature (a SEQUENCE of two INTEGERs)" :
+		    "%s is not a detached CMS signature with one signer and SHA-256 or better",
+		    signame);
+		break;
+	case GPC_SIG_BAD:
+		snprintf(out, len, "%s does not verify over this file (changed after signing, or "
+		    "made for another file)", signame);
+		break;
+	case GPC_SIG_UNKNOWN_SIGNER:
+		/* Never the stranger's subject: it may name a person, even carry an ID number. */
+		if (kind == GPC_SIG_KIND_SM2)
+			snprintf(out, len, "an SM2 signature, but no SM2 certificate is pinned for "
+			    "bureau %.16s: %s", issuer, cf);
+		else if (det->fingerprint[0] != '\0')
+			snprintf(out, len, "signed by a certificate not pinned for bureau %.16s "
+			    "(SHA-256 fingerprint %s)", issuer, det->fingerprint);
+		else
+			snprintf(out, len, "signed by a certificate not pinned for bureau %.16s "
+			    "(pinned: %s)", issuer, cf);
+		break;
+	case GPC_SIG_EXPIRED:
+		gpc_time_rfc3339((time_t)det->not_after, when);
+		snprintf(out, len, "signed with bureau %.16s's pinned certificate, which expired "
+		    "at %s: sign with its renewal, and pin that", issuer,
+		    det->not_after != 0 ? when : "an earlier date");
+		break;
+	case GPC_SIG_NOT_YET_VALID:
+		gpc_time_rfc3339((time_t)det->not_before, when);
+		snprintf(out, len, "signed with bureau %.16s's pinned certificate, which is valid "
+		    "only from %s", issuer, det->not_before != 0 ? when : "a later date");
+		break;
+	case GPC_SIG_NO_CERT:
+		if (det->cert_errno != 0)
+			snprintf(out, len, "bureau %.16s's certificate file cannot be read (%s): %s",
+			    issuer, strerror(det->cert_errno), cf);
+		else
+			snprintf(out, len, "bureau %.16s's certificate file holds no usable "
+			    "certificate (PEM CERTIFICATE blocks): %s", issuer, cf);
+		break;
+	default:
+		snprintf(out, len, "the signature could not be checked (a library failure); it "
+		    "is checked again on the next run");
+		break;
+	}
 }

@@ -109,6 +109,56 @@ enum gpc_sig_result gpc_sig_verify(const unsigned char *data, size_t len,
     const unsigned char *sig, size_t sig_len, enum gpc_sig_kind kind,
     const char *cert_file, int64_t now, char *subject, size_t subject_len);
 
+/* What a verification found out, to explain a failure (gpc_sig_explain). */
+struct gpc_sig_detail {
+	/* GPC_SIG_EXPIRED, GPC_SIG_NOT_YET_VALID: the dates of the pinned
+	 * certificate that verified the signature, Unix seconds; else 0 */
+	int64_t not_before, not_after;
+	/* GPC_SIG_UNKNOWN_SIGNER (CMS): SHA-256 of the certificate the CMS
+	 * carries for its signer, lower-case hex; "" when it carries none */
+	char fingerprint[65];
+	/* GPC_SIG_NO_CERT: errno of reading the bureau's file (EFBIG: over
+	 * 1 MiB); 0 when it was read and holds no usable certificate */
+	int cert_errno;
+};
+
+/*
+ * gpc_sig_verify() that also fills *det (may be NULL; zeroed on entry)
+ * with what a failure needs to be explained.  Same results.
+ */
+enum gpc_sig_result gpc_sig_verify_detail(const unsigned char *data, size_t len,
+    const unsigned char *sig, size_t sig_len, enum gpc_sig_kind kind,
+    const char *cert_file, int64_t now, char *subject, size_t subject_len,
+    struct gpc_sig_detail *det);
+
+/*
+ * One sentence saying what result r means for a decision of bureau
+ * `issuer` and what to do, for the "message" of its reason in a result:
+ *   signature_missing  "no NAME.json.p7s or NAME.json.sig next to the
+ *                      document" (NAME.json: doc_path's last component;
+ *                      with sig_path: "no signature file SIG")
+ *   signature_bad      "SIG does not verify over this file (changed after
+ *                      signing, or made for another file)"
+ *   signer_unknown     "signed by a certificate not pinned for bureau X
+ *                      (SHA-256 fingerprint F)" (F of the certificate the CMS
+ *                      carries, else the pinned file is named) — never the
+ *                      stranger's subject, which may name a person or carry
+ *                      an ID number; for SM2, that no SM2 certificate is
+ *                      pinned
+ *   certificate_expired / _not_yet_valid  the date, RFC 3339 UTC
+ *   bureau_certificate_unreadable  strerror() and CERT_FILE, or that it
+ *                      holds no usable certificate
+ * and signature_malformed, signature_check_error likewise.  Each fits a
+ * result's 160-byte message with ids and paths of usual lengths (the path
+ * comes last, where a cut hurts least).  det may be NULL (what it would
+ * add is left out); doc_path, sig_path and cert_file may be NULL.  No
+ * personal data: file names, the issuer code, dates and a fingerprint.
+ * Into out (len bytes, truncated, always NUL-terminated).  Thread-safe.
+ */
+void gpc_sig_explain(enum gpc_sig_result r, enum gpc_sig_kind kind,
+    const struct gpc_sig_detail *det, const char *issuer, const char *cert_file,
+    const char *doc_path, const char *sig_path, char *out, size_t len);
+
 /*
  * Sign data/len for bureau tooling and tests (len 0 allowed, data may then be
  * NULL; at most INT_MAX bytes).  The kind follows the key type:

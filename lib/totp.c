@@ -404,22 +404,34 @@ gpc_totp_uri(const struct gpc_totp_params *p, const char *issuer, const char *la
 	}
 	if ((r = gpc_totp_base32(seed, seed_len, 0, &b32)) != GPC_OK)
 		goto out;
-	snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%d&period=%d",
-	    uri_algo(p->algorithm), p->digits, p->period);
+	/*
+	 * Every byte counts: the URI becomes a QR code that should fit a
+	 * terminal.  So the issuer (a Chinese one is 63 bytes encoded) appears
+	 * once, as the issuer parameter the apps read (Google Authenticator,
+	 * Microsoft Authenticator, FreeOTP, Aegis), not also as a label prefix,
+	 * which the Key URI format makes optional; and the parameters at their
+	 * defaults (SHA1, 6 digits, 30 s) are left out.
+	 */
+	tail[0] = '\0';
+	if (p->algorithm != GPC_ALGO_SHA1)
+		snprintf(tail, sizeof(tail), "&algorithm=%s", uri_algo(p->algorithm));
+	if (p->digits != 6)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "&digits=%d",
+		    p->digits);
+	if (p->period != 30)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "&period=%d",
+		    p->period);
 	/*
 	 * Sized exactly and filled in place: no realloc leaves pieces of
 	 * the secret in freed memory.
 	 */
-	len = strlen("otpauth://totp/") + pct_len(issuer) + 1 + pct_len(label) +
-	    strlen("?secret=") + strlen(b32) + strlen("&issuer=") + pct_len(issuer) +
-	    strlen(tail);
+	len = strlen("otpauth://totp/") + pct_len(label) + strlen("?secret=") + strlen(b32) +
+	    strlen("&issuer=") + pct_len(issuer) + strlen(tail);
 	if ((u = malloc(len + 1)) == NULL) {
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
 	d = put(u, "otpauth://totp/");
-	d = pct_put(d, issuer);
-	d = put(d, ":");
 	d = pct_put(d, label);
 	d = put(d, "?secret=");
 	d = put(d, b32);

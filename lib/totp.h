@@ -121,13 +121,18 @@ int gpc_totp_base32(const unsigned char *seed, size_t len, int grouped, char **o
 
 /*
  * Build the enrollment Key URI (Google Authenticator "Key Uri Format"):
- *   otpauth://totp/ISSUER:LABEL?secret=BASE32&issuer=ISSUER
- *       &algorithm=SHA1|SHA256|SHA512&digits=6|8&period=N
+ *   otpauth://totp/LABEL?secret=BASE32&issuer=ISSUER
+ *       [&algorithm=SHA256|SHA512][&digits=8][&period=N]
+ * The label is the account alone, without the optional "ISSUER:" prefix,
+ * and a parameter at the format's default (SHA1, 6 digits, 30 s) is left
+ * out: the URI is shown as a QR code, and a Chinese issuer percent-encoded
+ * twice would make it too large for a terminal.  The apps take the issuer
+ * from the issuer parameter.
  * issuer (e.g. "政府采购云平台") and label (an account uid, or a name such
  * as "张三") are UTF-8, 1..255 bytes, without ':' (the format forbids it)
  * or control characters; both are percent-encoded per RFC 3986 §2.1/§2.3:
  * ALPHA DIGIT - . _ ~ kept, every other byte %XX in upper-case hex (a space
- * is %20, '@' is %40).  The ':' between issuer and label is literal.
+ * is %20, '@' is %40).
  * The secret is gpc_totp_base32(seed, seed_len, 0).  *out is NULL on entry
  * and on success a malloc'd NUL-terminated string that holds the secret:
  * the caller wipes and frees it (gpc_freezero_str).

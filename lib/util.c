@@ -67,7 +67,10 @@ read_fd(int fd, size_t max, unsigned char **buf, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			int saved = errno;
+
 			gpc_freezero(b, max + 1);
+			errno = saved; /* the caller may say why */
 			return GPC_ERR_IO;
 		}
 		if (n == 0)
@@ -84,34 +87,75 @@ read_fd(int fd, size_t max, unsigned char **buf, size_t *len)
 	return GPC_OK;
 }
 
+/* why, if there is room for it, gets a reason formatted like printf. */
+static void
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
 int
-gpc_read_secret_file(const char *path, size_t max, int strip_nl, unsigned char **buf,
-    size_t *len)
+gpc_read_secret_file_why(const char *path, size_t max, int strip_nl, unsigned char **buf,
+    size_t *len, char *why, size_t whylen)
 {
 	struct stat st;
 	int fd, r;
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	say(why, whylen, "%s", "");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		int e = errno;
+
+		/* O_NOFOLLOW answers ELOOP for a link, whose strerror would mislead */
+		if (e == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			say(why, whylen, "a symbolic link: secret files are not followed");
+		else
+			say(why, whylen, "%s", strerror(e));
 		return GPC_ERR_IO;
+	}
 	if (fstat(fd, &st) != 0) {
+		say(why, whylen, "%s", strerror(errno));
 		close(fd);
 		return GPC_ERR_IO;
 	}
 	/* A secret others can read is no longer a secret; one others can write is not ours. */
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
-		close(fd);
-		return GPC_ERR_PERM;
-	}
-	r = read_fd(fd, max, buf, len);
+	if (!S_ISREG(st.st_mode)) {
+		say(why, whylen, "not a regular file");
+		r = GPC_ERR_PERM;
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		say(why, whylen, "owned by uid %u, must be owned by root or you (uid %u)",
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+		r = GPC_ERR_PERM;
+	} else if ((st.st_mode & 077) != 0) {
+		say(why, whylen, "mode %04o, must not be readable or writable by group or "
+		    "others (chmod 600)", (unsigned)(st.st_mode & 07777));
+		r = GPC_ERR_PERM;
+	} else
+		r = read_fd(fd, max, buf, len);
+	if (r == GPC_ERR_IO)
+		say(why, whylen, "%s", strerror(errno));
+	else if (r == GPC_ERR_INVAL)
+		say(why, whylen, "longer than %zu bytes", max);
 	close(fd);
 	if (r == GPC_OK && strip_nl) {
 		while (*len > 0 && ((*buf)[*len - 1] == '\n' || (*buf)[*len - 1] == '\r'))
 			(*buf)[--*len] = '\0';
 	}
 	return r;
+}
+
+int
+gpc_read_secret_file(const char *path, size_t max, int strip_nl, unsigned char **buf,
+    size_t *len)
+{
+	return gpc_read_secret_file_why(path, max, strip_nl, buf, len, NULL, 0);
 }
 
 int
@@ -289,11 +333,26 @@ gpc_time_parse_rfc3339(const char *s, time_t *out)
 	return GPC_OK;
 }
 
+/*
+ * Saturate t to 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, the instants
+ * whose year fits the 4 digits of the formats below: past it strftime()
+ * fills the buffer without a NUL (a parsed "9999-12-31T23:59:59-23:59" is
+ * in year 10000), and gmtime_r() fails for years beyond an int.
+ */
+static time_t
+clamp_time(time_t t)
+{
+	const time_t first = (time_t)-62135596800LL, last = (time_t)253402300799LL;
+
+	return t < first ? first : t > last ? last : t;
+}
+
 void
 gpc_time_generalized(time_t t, char out[16])
 {
 	struct tm tm;
 
+	t = clamp_time(t);
 	gmtime_r(&t, &tm);
 	strftime(out, 16, "%Y%m%d%H%M%SZ", &tm);
 }
@@ -330,7 +389,7 @@ gpc_time_parse_generalized(const char *s, time_t *out)
 void
 gpc_time_generalized_local(time_t t, long gmtoff, char out[20])
 {
-	time_t local = t + gmtoff;
+	time_t local = clamp_time(clamp_time(t) + gmtoff);
 	long off = gmtoff < 0 ? -gmtoff : gmtoff;
 	struct tm tm;
 	char date[16];
@@ -346,6 +405,7 @@ gpc_time_rfc3339(time_t t, char out[21])
 {
 	struct tm tm;
 
+	t = clamp_time(t);
 	gmtime_r(&t, &tm);
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -29,6 +29,18 @@ void gpc_freezero_str(char *s);
 int gpc_read_secret_file(const char *path, size_t max, int strip_nl,
     unsigned char **buf, size_t *len);
 
+/*
+ * gpc_read_secret_file() that says why it failed: on any error but
+ * GPC_ERR_NOMEM, why (whylen bytes, NUL-terminated; may be NULL) gets the
+ * reason, without the path: strerror(errno) of the call that failed ("No
+ * such file or directory", "Permission denied"), "a symbolic link: ...",
+ * "not a regular file", "owned by uid N, must be owned by root or you (uid
+ * M)", "mode 0644, must not be readable or writable by group or others
+ * (chmod 600)", "longer than N bytes".  Same returns.
+ */
+int gpc_read_secret_file_why(const char *path, size_t max, int strip_nl,
+    unsigned char **buf, size_t *len, char *why, size_t whylen);
+
 /* Wipe len bytes at p and free p; NULL is allowed. */
 void gpc_freezero(void *p, size_t len);
 
@@ -65,7 +77,11 @@ int gpc_date_valid(int y, int m, int d);
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
 int64_t gpc_days_from_civil(int y, int m, int d);
 
-/* Format Unix seconds as LDAP GeneralizedTime "YYYYMMDDHHMMSSZ" (16 bytes). */
+/*
+ * Format Unix seconds as LDAP GeneralizedTime "YYYYMMDDHHMMSSZ" (16 bytes).
+ * This and the two formatters below clamp t to years 1-9999 (UTC), the
+ * instants their buffers hold.
+ */
 void gpc_time_generalized(time_t t, char out[16]);
 
 /*

@@ -23,12 +23,30 @@ struct ctl {
 	const char *conf;      /* -f */
 	int json;              /* --json: machine-readable output */
 	struct gpc_cfg *cfg;   /* loaded by need_config() */
-	struct gpc_log lg;
+	struct gpc_log lg;     /* ctl_log, ctx this struct */
 	struct gpc_engine *engine; /* opened by need_engine() */
 	struct gpc_audit *audit;   /* opened by ctl_audit() */
+	int errors_logged;     /* LOG_ERR (or worse) lines lg printed so far */
 };
 
 void usage(FILE *f);
+
+/*
+ * A bad command line: prints "gpcgatectl: MESSAGE; see gpcgatectl --help"
+ * (one line) and returns EXIT_USAGE.
+ */
+int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The log sink of lg: stderr, counting errors (a message is never printed twice). */
+void ctl_log(void *ctx, int prio, const char *msg);
+
+/*
+ * Why a file could not be read, in words: strerror(saved_errno), the errno
+ * captured right after the call that failed; when that is 0 (the library
+ * left none), what opening the file again says ("Is a directory" included);
+ * else gpc_strerror(r).  Returns a static string or one in buf.
+ */
+const char *ctl_file_error(const char *path, int r, int saved_errno, char *buf, size_t len);
 
 /* Load the configuration once; prints the error.  GPC_OK or its error. */
 int need_config(struct ctl *c);
@@ -72,5 +90,6 @@ int cmd_outbox(struct ctl *c, int argc, char **argv);
 int cmd_audit(struct ctl *c, int argc, char **argv);
 int cmd_report(struct ctl *c, int argc, char **argv);
 int cmd_reveal(struct ctl *c, int argc, char **argv);
+int cmd_unlock(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "dir.h"
+#include "dir_login.h"
 #include "engine.h"
 #include "err.h"
 #include "qr.h"
@@ -67,6 +68,48 @@ deadline_date(time_t t, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* ppolicy's value for the administrative lock of a suspension or termination (engine.c). */
+#define LOCKED_FOREVER "000001010000Z"
+
+/* The states of accounts, for account list --state. */
+static const char *const states[] = { "pending", "active", "denied", "suspended",
+	"terminated", NULL };
+
+/*
+ * The account's ppolicy lock, pwdAccountLockedTime as stored (read as the
+ * provisioner, who alone may), or NULL when there is none.
+ */
+static int
+pw_lock_of(struct ctl *c, const char *dn, char **out)
+{
+	static char *attrs[] = { "pwdAccountLockedTime", NULL };
+	struct gpc_dir *d = gpc_engine_dir(c->engine);
+	LDAPMessage *res = NULL, *en;
+	int r;
+
+	*out = NULL;
+	if ((r = gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 1, &res)) ==
+	    GPC_OK && (en = ldap_first_entry(gpc_dir_ldap(d), res)) != NULL)
+		*out = gpc_dir_get(d, en, "pwdAccountLockedTime");
+	ldap_msgfree(res);
+	return r;
+}
+
+/* Whether a lock value is the administrative one of a suspension or termination. */
+static int
+administrative_lock(const char *v)
+{
+	return v != NULL && strcmp(v, LOCKED_FOREVER) == 0;
+}
+
+/* Whether the second factor is locked now, as a login decides (login.c). */
+static int
+codes_locked(const struct ctl *c, const struct gpc_account *a, time_t now)
+{
+	return a->locked_until > now || (a->failures >= 0 && a->failures >=
+	    c->cfg->failure_limit);
+}
+
 static json_t *
 account_json(const struct gpc_account *a)
 {
@@ -103,12 +146,33 @@ static int
 account_show(struct ctl *c, const char *uid)
 {
 	struct gpc_account *a = NULL;
+	char *lock = NULL, until[21], since[21];
+	time_t now = time(NULL), lock_t = 0;
+	int64_t failures;
 	json_t *j;
 	int r;
 
 	if ((r = find_account(c, uid, &a)) != GPC_OK)
 		return cli_exit_code(r);
+	(void)pw_lock_of(c, a->dn, &lock);
+	if (lock != NULL && !administrative_lock(lock))
+		(void)gpc_time_parse_generalized(lock, &lock_t);
+	failures = a->failures > 0 ? a->failures : 0;
 	j = account_json(a);
+	/* the second factor's lockout (wrong codes) and why binds fail (ppolicy) */
+	json_object_set_new(j, "password_lock", json_string(lock == NULL ? "none" :
+	    administrative_lock(lock) ? "administrative" : "wrong_passwords"));
+	if (lock_t != 0) {
+		gpc_time_rfc3339(lock_t, since);
+		json_object_set_new(j, "password_locked_since", json_string(since));
+	}
+	json_object_set_new(j, "totp_failures", json_integer((json_int_t)failures));
+	json_object_set_new(j, "totp_failure_limit", json_integer(c->cfg->failure_limit));
+	json_object_set_new(j, "totp_locked", json_boolean(codes_locked(c, a, now)));
+	if (a->locked_until > now) {
+		gpc_time_rfc3339(a->locked_until, until);
+		json_object_set_new(j, "totp_locked_until", json_string(until));
+	}
 	if (c->json)
 		print_json(j);
 	else {
@@ -132,7 +196,24 @@ account_show(struct ctl *c, const char *uid)
 			printf("since      %s\n",
 			    json_string_value(json_object_get(j, "holder_since")));
 		printf("enrolled   %s\n", a->seed_sealed != NULL ? "yes" : "no");
-		printf("locked     %s\n", a->pw_locked ? "yes (binds refused)" : "no");
+		if (a->locked_until > now)
+			printf("codes      locked until %s after %d wrong codes (" PROG " unlock "
+			    "%s)\n", until, c->cfg->failure_limit, a->uid);
+		else if (codes_locked(c, a, now))
+			printf("codes      locked: %lld wrong codes (" PROG " unlock %s)\n",
+			    (long long)failures, a->uid);
+		else
+			printf("codes      not locked, %lld wrong in a row (locks at %d)\n",
+			    (long long)failures, c->cfg->failure_limit);
+		if (lock == NULL)
+			printf("password   not locked\n");
+		else if (administrative_lock(lock))
+			printf("password   locked: binds refused (the administrative lock of a %s)\n",
+			    strcmp(a->state, "active") == 0 ? "suspended unit" :
+			    "suspension or termination");
+		else
+			printf("password   locked: binds refused after wrong passwords, since %s (" PROG
+			    " unlock %s)\n", lock_t != 0 ? since : lock, a->uid);
 		if (a->last_login != 0)
 			printf("last login %s\n",
 			    json_string_value(json_object_get(j, "last_login")));
@@ -140,8 +221,22 @@ account_show(struct ctl *c, const char *uid)
 			printf("last doc   %s\n", a->last_decision);
 	}
 	json_decref(j);
+	free(lock);
 	gpc_account_free(a);
 	return EXIT_OK;
+}
+
+/* A unit code on the command line: one that cannot name a unit is a usage error. */
+static int
+unit_code_ok(const char *what, const char *code)
+{
+	const char *why = NULL;
+
+	if (gpc_valid_uscc(code, &why) == GPC_OK)
+		return 1;
+	ctl_usage("%s %.64s: not a unit code (a unified social credit code): %s", what, code,
+	    why != NULL ? why : "invalid");
+	return 0;
 }
 
 /* account list [--unit CODE] [--state STATE] */
@@ -164,11 +259,27 @@ account_list(struct ctl *c, int argc, char **argv)
 		switch (ch) {
 		case 'u': unit = optarg; break;
 		case 's': state = optarg; break;
-		default: usage(stderr); json_decref(all); return EXIT_USAGE;
+		default:
+			json_decref(all);
+			return ctl_usage("account list [--unit CODE] [--state STATE]");
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		json_decref(all);
+		return ctl_usage("account list takes no operand (%.64s)", argv[optind]);
+	}
+	if (state != NULL) {
+		int k;
+
+		for (k = 0; states[k] != NULL && strcmp(states[k], state) != 0; k++)
+			;
+		if (states[k] == NULL) {
+			json_decref(all);
+			return ctl_usage("--state %.32s: not a state (pending, active, denied, "
+			    "suspended, terminated)", state);
+		}
+	}
+	if (unit != NULL && !unit_code_ok("--unit", unit)) {
 		json_decref(all);
 		return EXIT_USAGE;
 	}
@@ -236,12 +347,18 @@ out:
 int
 cmd_account(struct ctl *c, int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "show") == 0)
+	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+		if (argc == 2)
+			return ctl_usage("account show: name the account (account show UID)");
+		if (argc > 3)
+			return ctl_usage("account show takes one UID");
 		return account_show(c, argv[2]);
+	}
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return account_list(c, argc - 1, argv + 1);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (argc < 2)
+		return ctl_usage("account: say show UID or list");
+	return ctl_usage("account %.32s: not a subcommand (show UID, list)", argv[1]);
 }
 
 /* unit show CODE */
@@ -258,17 +375,19 @@ cmd_unit(struct ctl *c, int argc, char **argv)
 	json_t *j = NULL, *list;
 	int r, k, ex = EXIT_SOFTWARE;
 
-	if (argc != 3 || strcmp(argv[1], "show") != 0) {
-		usage(stderr);
+	if (argc < 2 || strcmp(argv[1], "show") != 0)
+		return ctl_usage("unit show CODE");
+	if (argc != 3)
+		return ctl_usage(argc == 2 ? "unit show: name the unit (unit show CODE)" :
+		    "unit show takes one CODE");
+	/* a code that cannot name a unit is a usage error (exit 2), not "no unit" */
+	if (!unit_code_ok("unit", argv[2]))
 		return EXIT_USAGE;
-	}
 	if ((r = need_engine(c)) != GPC_OK)
 		return cli_exit_code(r);
 	d = gpc_engine_dir(c->engine);
-	if (gpc_dir_unit_dn(d, argv[2], &dn) != GPC_OK) {
-		fprintf(stderr, PROG ": %s: not a unit code\n", argv[2]);
-		return EXIT_USAGE;
-	}
+	if (gpc_dir_unit_dn(d, argv[2], &dn) != GPC_OK)
+		return ctl_usage("unit %.64s: not a unit code", argv[2]);
 	r = gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=gpcUnit)", attrs, 1, &res);
 	if (r != GPC_OK || (en = ldap_first_entry(gpc_dir_ldap(d), res)) == NULL) {
 		fprintf(stderr, PROG ": no unit %s\n", argv[2]);
@@ -367,13 +486,17 @@ cmd_enroll(struct ctl *c, int argc, char **argv)
 		case 'n': no_confirm = 1; break;
 		case 's': secret_file = optarg; break;
 		case 'i': invert = 1; break;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			return ctl_usage("enroll UID [--invert], or enroll UID --no-confirm "
+			    "--secret-file FILE");
 		}
 	}
-	if (optind != argc - 1 || (no_confirm && secret_file == NULL)) {
-		fprintf(stderr, PROG ": enroll UID, or enroll UID --no-confirm --secret-file FILE\n");
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return ctl_usage("enroll: name the account (enroll UID)");
+	if (optind != argc - 1)
+		return ctl_usage("enroll takes one UID");
+	if (no_confirm && secret_file == NULL)
+		return ctl_usage("enroll --no-confirm needs --secret-file FILE");
 	if ((r = find_account(c, argv[optind], &a)) != GPC_OK)
 		return cli_exit_code(r);
 	if (strcmp(a->state, "active") != 0) {
@@ -490,21 +613,23 @@ cmd_passwd(struct ctl *c, int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:", lo, NULL)) != -1) {
-		if (ch != 'p') {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (ch != 'p')
+			return ctl_usage("passwd UID [--password-file FILE]");
 		file = optarg;
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return ctl_usage("passwd: name the account (passwd UID)");
+	if (optind != argc - 1)
+		return ctl_usage("passwd takes one UID");
 	if ((r = find_account(c, argv[optind], &a)) != GPC_OK)
 		return cli_exit_code(r);
 	if (file != NULL) {
-		if ((r = gpc_read_secret_file(file, 1024, 1, &buf, &len)) != GPC_OK) {
-			fprintf(stderr, PROG ": %s: %s\n", file, gpc_strerror(r));
+		char fwhy[160];
+
+		if ((r = gpc_read_secret_file_why(file, 1024, 1, &buf, &len, fwhy,
+		    sizeof(fwhy))) != GPC_OK) {
+			fprintf(stderr, PROG ": %s: %s\n", file, fwhy[0] != '\0' ? fwhy :
+			    gpc_strerror(r));
 			ex = cli_exit_code(r);
 			goto out;
 		}
@@ -522,8 +647,18 @@ cmd_passwd(struct ctl *c, int argc, char **argv)
 	}
 	r = gpc_dir_passwd(gpc_engine_dir(c->engine), a->dn, NULL, pw, &why);
 	if (r != GPC_OK) {
-		fprintf(stderr, PROG ": password refused: %s\n",
-		    why != NULL ? why : gpc_strerror(r));
+		int min = 0;
+
+		/* too short (or empty): say the policy's rule too */
+		if (r == GPC_ERR_INVAL && (*pw == '\0' || (why != NULL &&
+		    strcmp(why, ldap_passwordpolicy_err2txt(PP_passwordTooShort)) == 0)))
+			(void)gpc_dir_login_pw_min_length(gpc_engine_dir(c->engine), a->dn, &min);
+		if (min > 0)
+			fprintf(stderr, PROG ": password refused: %s (at least %d characters)\n",
+			    *pw == '\0' ? "it is empty" : why, min);
+		else
+			fprintf(stderr, PROG ": password refused: %s\n",
+			    why != NULL ? why : *pw == '\0' ? "it is empty" : gpc_strerror(r));
 		ex = r == GPC_ERR_INVAL ? EXIT_REFUSED : cli_exit_code(r);
 		goto out;
 	}
@@ -555,3 +690,99 @@ out:
 	return ex;
 }
 
+/*
+ * unlock UID: lift the second factor's lockout (gpcTotpFailures,
+ * gpcLockedUntil) and ppolicy's lock after wrong passwords
+ * (pwdAccountLockedTime; ppolicy drops pwdFailureTime with it), as the
+ * provisioner; audited ("admin", command "unlock").  Never the
+ * administrative lock of a suspension or termination (LOCKED_FOREVER):
+ * only a bureau's decision lifts that; nor any ppolicy lock of an account
+ * or unit that is not active.  The ppolicy lock is removed by its exact
+ * value, so a suspension that locks the account meanwhile makes this fail
+ * rather than be undone.
+ */
+int
+cmd_unlock(struct ctl *c, int argc, char **argv)
+{
+	struct gpc_account *a = NULL;
+	char *lock = NULL, *lockv[2] = { NULL, NULL }, *none[1] = { NULL }, until[21];
+	time_t now = time(NULL);
+	int r, ex = EXIT_SOFTWARE, codes, pw = 0, k = 0;
+	json_t *cleared = json_array();
+
+	if (argc != 2) {
+		json_decref(cleared);
+		return ctl_usage(argc < 2 ? "unlock: name the account (unlock UID)" :
+		    "unlock takes one UID");
+	}
+	if ((r = find_account(c, argv[1], &a)) != GPC_OK) {
+		json_decref(cleared);
+		return cli_exit_code(r);
+	}
+	if ((r = pw_lock_of(c, a->dn, &lock)) != GPC_OK) {
+		fprintf(stderr, PROG ": reading %s: %s\n", a->uid, gpc_strerror(r));
+		ex = cli_exit_code(r);
+		goto out;
+	}
+	codes = a->failures > 0 || a->locked_until != 0;
+	/* failed binds lock with the time of the lock; a suspension with its own value */
+	pw = lock != NULL && !administrative_lock(lock) && gpc_account_usable(a);
+	lockv[0] = lock;
+	{
+		LDAPMod m_fail = { LDAP_MOD_REPLACE, "gpcTotpFailures", { .modv_strvals = none } };
+		LDAPMod m_until = { LDAP_MOD_REPLACE, "gpcLockedUntil", { .modv_strvals = none } };
+		LDAPMod m_pw = { LDAP_MOD_DELETE, "pwdAccountLockedTime", { .modv_strvals = lockv } };
+		LDAPMod *mods[4] = { NULL };
+
+		if (codes) {
+			mods[k++] = &m_fail;
+			mods[k++] = &m_until;
+		}
+		/* ppolicy clears pwdFailureTime with it (and allows nobody to write that) */
+		if (pw)
+			mods[k++] = &m_pw;
+		r = k > 0 ? gpc_dir_modify(gpc_engine_dir(c->engine), a->dn, mods, NULL) : GPC_OK;
+	}
+	if (r == GPC_ERR_CONFLICT) {
+		fprintf(stderr, PROG ": %s: its lock changed meanwhile (a suspension?); nothing "
+		    "changed: look again with `" PROG " account show %s`\n", a->uid, a->uid);
+		ex = EXIT_REFUSED;
+		goto out;
+	}
+	if (r != GPC_OK) {
+		fprintf(stderr, PROG ": unlocking %s: %s\n", a->uid, gpc_strerror(r));
+		ex = cli_exit_code(r);
+		goto out;
+	}
+	if (codes) {
+		json_array_append_new(cleared, json_string("codes"));
+		if (a->locked_until > now) {
+			gpc_time_rfc3339(a->locked_until, until);
+			printf("%s: the lockout after wrong codes (until %s) is lifted\n", a->uid,
+			    until);
+		} else
+			printf("%s: the count of wrong codes (%lld) is cleared\n", a->uid,
+			    (long long)(a->failures > 0 ? a->failures : 0));
+	}
+	if (pw) {
+		json_array_append_new(cleared, json_string("password"));
+		printf("%s: the password lock after wrong passwords is lifted\n", a->uid);
+	}
+	if (administrative_lock(lock))
+		printf("%s: the password lock of a suspension or termination stays: only a "
+		    "bureau's decision lifts it\n", a->uid);
+	else if (lock != NULL && !pw)
+		printf("%s: the password lock stays: the account or its unit is not active\n",
+		    a->uid);
+	else if (!codes && !pw)
+		printf("%s: not locked; nothing changed\n", a->uid);
+	ex = EXIT_OK;
+out:
+	(void)ctl_audit(c, "unlock", ex == EXIT_OK ? "success" : "failure",
+	    json_pack("{s:s, s:s?, s:O}", "uid", a->uid, "unit", a->unit_code, "cleared",
+	    cleared));
+	json_decref(cleared);
+	free(lock);
+	gpc_account_free(a);
+	return ex;
+}

@@ -1,6 +1,7 @@
 /*
  * gpcgatectl: audit verify — check the hash chain of audit files.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,16 +22,21 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 	json_t *all = NULL;
 	int i, ex = EXIT_OK;
 
-	if (argc < 3 || strcmp(argv[1], "verify") != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2 || strcmp(argv[1], "verify") != 0)
+		return ctl_usage("audit verify FILE...");
+	if (argc < 3)
+		return ctl_usage("audit verify: name at least one audit file");
 	if (c->json && (all = json_array()) == NULL)
 		return EXIT_SOFTWARE;
 	for (i = 2; i < argc; i++) {
-		char why[256], last[65];
+		char why[256], last[65], buf[128];
 		size_t lines = 0, bad = 0;
-		int r = gpc_audit_verify_anchor(argv[i], &lines, &bad, why, sizeof(why), last);
+		const char *problem;
+		int r, saved;
+
+		errno = 0;
+		r = gpc_audit_verify_anchor(argv[i], &lines, &bad, why, sizeof(why), last);
+		saved = errno;
 
 		if (r == GPC_OK) {
 			if (all != NULL)
@@ -51,10 +57,11 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 				printf("%s: %s\n", argv[i], why);
 			ex = EXIT_REFUSED;
 		} else {
-			fprintf(stderr, PROG ": %s: cannot read: %s\n", argv[i], gpc_strerror(r));
+			problem = ctl_file_error(argv[i], r, saved, buf, sizeof(buf));
+			fprintf(stderr, PROG ": %s: cannot read: %s\n", argv[i], problem);
 			if (all != NULL)
 				json_array_append_new(all, json_pack("{s:s, s:s}", "file", argv[i],
-				    "error", gpc_strerror(r)));
+				    "error", problem));
 			if (ex == EXIT_OK)
 				ex = EXIT_SOFTWARE;
 		}

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,9 @@ usage(FILE *f)
 	    "  passwd UID [--password-file FILE]\n"
 	    "                                   set a password (the holder changes it at\n"
 	    "                                   first login)\n"
+	    "  unlock UID                       lift the lockout after wrong codes (and\n"
+	    "                                   ppolicy's after wrong passwords; never a\n"
+	    "                                   suspension)\n"
 	    "audit and reports:\n"
 	    "  audit verify FILE...             check the hash chain; name the first bad line\n"
 	    "  report [--unit CODE] [--since DATE] [--until DATE] [--format table|json|csv]\n"
@@ -66,8 +70,57 @@ usage(FILE *f)
 	    "                                   re-seal every sealed value under the newest\n"
 	    "                                   version; resumable, safe to run again\n"
 	    "\n"
+	    "-f CONF and --json come before the command.\n"
 	    "exit codes: 0 ok, 1 refused, 2 usage, 3 directory unavailable,\n"
 	    "            4 configuration/keys, 5 other failure\n");
+}
+
+int
+ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; see " PROG " --help\n", stderr);
+	return EXIT_USAGE;
+}
+
+void
+ctl_log(void *ctx, int prio, const char *msg)
+{
+	struct ctl *c = ctx;
+
+	if (prio <= LOG_ERR)
+		c->errors_logged++;
+	cli_log_stderr((void *)PROG, prio, msg);
+}
+
+const char *
+ctl_file_error(const char *path, int r, int saved_errno, char *buf, size_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (r == GPC_ERR_INVAL)
+		return "too large";
+	if (r != GPC_ERR_IO)
+		return gpc_strerror(r);
+	if (saved_errno != 0)
+		return strerror(saved_errno);
+	/* the library kept no errno: ask the file itself */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		snprintf(buf, len, "%s", strerror(errno));
+	else {
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(buf, len, "%s", strerror(EISDIR));
+		else
+			snprintf(buf, len, "%s", gpc_strerror(r));
+		close(fd);
+	}
+	return buf;
 }
 
 int
@@ -85,13 +138,30 @@ need_config(struct ctl *c)
 int
 need_engine(struct ctl *c)
 {
-	int r;
+	struct gpc_keys *k = NULL;
+	char why[256];
+	int r, before;
 
 	if ((r = need_config(c)) != GPC_OK)
 		return r;
 	if (c->engine != NULL)
 		return GPC_OK;
-	if ((r = gpc_engine_new(c->cfg, &c->lg, &c->engine)) != GPC_OK)
+	/*
+	 * The keys first, on their own: the engine would only name the error
+	 * code ("input/output error"), this names the file and the reason.
+	 */
+	if ((r = gpc_keys_load_why(c->cfg->key_dir, c->cfg->suite, &k, why, sizeof(why))) !=
+	    GPC_OK) {
+		fprintf(stderr, PROG ": keys in %s: %s\n", c->cfg->key_dir,
+		    why[0] != '\0' ? why : gpc_strerror(r));
+		/* a key directory that cannot be read is a keys problem (exit 4) */
+		return r == GPC_ERR_IO ? GPC_ERR_KEY : r;
+	}
+	gpc_keys_free(k);
+	before = c->errors_logged;
+	/* what the engine logged says it better: the code only when it said nothing */
+	if ((r = gpc_engine_new(c->cfg, &c->lg, &c->engine)) != GPC_OK &&
+	    c->errors_logged == before)
 		fprintf(stderr, PROG ": %s\n", gpc_strerror(r));
 	return r;
 }
@@ -180,15 +250,22 @@ syslog_sink(void *ctx, int prio, const char *msg)
 
 static const struct gpc_log audit_syslog = { syslog_sink, NULL, LOG_INFO };
 
-/* Who ran the command: the sudo caller when there is one, else the real uid's name. */
+/*
+ * Who ran the command: the sudo caller when there is one, else the real uid's
+ * name.  SUDO_USER is believed from root and from the owner of the key
+ * directory (`sudo -u gpcgate gpcgatectl` where the daemon's user holds the
+ * keys): either could write any audit line anyway.  Anyone else could set it.
+ */
 static void
-operator_name(char *out, size_t len)
+operator_name(const char *key_dir, char *out, size_t len)
 {
 	const char *sudo = getenv("SUDO_USER");
 	struct passwd pw, *res = NULL;
+	struct stat st;
 	char buf[1024];
 
-	if (getuid() == 0 && sudo != NULL && *sudo != '\0')
+	if (sudo != NULL && *sudo != '\0' && (getuid() == 0 ||
+	    (key_dir != NULL && stat(key_dir, &st) == 0 && st.st_uid == getuid())))
 		snprintf(out, len, "%.64s", sudo);
 	else if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
 		snprintf(out, len, "%.64s", pw.pw_name);
@@ -209,20 +286,23 @@ ctl_audit(struct ctl *c, const char *command, const char *outcome, json_t *field
 	if (c->audit == NULL) {
 		if (c->cfg->audit_syslog)
 			openlog(PROG, LOG_PID, LOG_AUTHPRIV);
+		errno = 0;
 		if ((r = gpc_audit_open(c->cfg->audit_file, PROG,
 		    c->cfg->audit_syslog ? &audit_syslog : NULL, &c->audit)) != GPC_OK) {
 			fprintf(stderr, PROG ": warning: audit file %s: %s\n", c->cfg->audit_file,
-			    gpc_strerror(r));
+			    r == GPC_ERR_IO && errno != 0 ? strerror(errno) : gpc_strerror(r));
 			goto out;
 		}
 	}
-	operator_name(op, sizeof(op));
+	operator_name(c->cfg->key_dir, op, sizeof(op));
 	json_object_set_new(fields, "command", json_string(command));
 	json_object_set_new(fields, "outcome", json_string(outcome));
 	json_object_set_new(fields, "operator", json_string(op));
+	errno = 0;
 	if ((r = gpc_audit_event(c->audit, "admin", fields)) != GPC_OK)
 		fprintf(stderr, PROG ": warning: no audit line written to %s: %s\n",
-		    c->cfg->audit_file, gpc_strerror(r));
+		    c->cfg->audit_file, r == GPC_ERR_IO && errno != 0 ? strerror(errno) :
+		    gpc_strerror(r));
 out:
 	json_decref(fields);
 	return r;

@@ -41,7 +41,7 @@ doc_type_of(const char *path, enum gpc_doc_type *t)
 	return r;
 }
 
-/* Options shared by submit and check. */
+/* Options shared by submit and check; a bad command line is said (exit 2). */
 static int
 doc_args(int argc, char **argv, const char **file, const char **sig)
 {
@@ -52,12 +52,20 @@ doc_args(int argc, char **argv, const char **file, const char **sig)
 	*sig = NULL;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "s:", lo, NULL)) != -1) {
-		if (ch != 's')
+		if (ch != 's') {
+			ctl_usage("%s FILE [--signature SIG]", argv[0]);
 			return -1;
+		}
 		*sig = optarg;
 	}
-	if (optind != argc - 1)
+	if (optind == argc) {
+		ctl_usage("%s: name the document (%s FILE)", argv[0], argv[0]);
 		return -1;
+	}
+	if (optind != argc - 1) {
+		ctl_usage("%s takes one FILE", argv[0]);
+		return -1;
+	}
 	*file = argv[optind];
 	return 0;
 }
@@ -69,10 +77,8 @@ cmd_submit(struct ctl *c, int argc, char **argv)
 	char err[512], *id = NULL;
 	int r;
 
-	if (doc_args(argc, argv, &file, &sig) != 0) {
-		usage(stderr);
+	if (doc_args(argc, argv, &file, &sig) != 0)
 		return EXIT_USAGE;
-	}
 	if ((r = need_config(c)) != GPC_OK)
 		return cli_exit_code(r);
 	if ((r = gpc_spool_init(c->cfg->spool, c->cfg->outbox)) != GPC_OK) {
@@ -93,6 +99,53 @@ cmd_submit(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * A check has no spool directory, so a wrong type is not "in this spool
+ * directory": say what a document's type may be.
+ */
+static void
+neutral_type_message(json_t *res)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "reasons"), i, v)
+		if (json_is_string(json_object_get(v, "code")) &&
+		    strcmp(json_string_value(json_object_get(v, "code")), "wrong_type") == 0)
+			json_object_set_new(v, "message", json_string("the document's type must be "
+			    GPC_APPLICATION_TYPE " or " GPC_DECISION_TYPE));
+}
+
+/*
+ * Whether res, a check's result, is the recorded result of this very
+ * document: its id has a record in the directory with this digest (the
+ * engine's test for a replay, which it answers with the recorded result).
+ */
+static int
+already_processed(struct ctl *c, json_t *res)
+{
+	static char *attrs[] = { "gpcDocDigest", NULL };
+	const char *id = json_string_value(json_object_get(res, "id"));
+	const char *digest = json_string_value(json_object_get(res, "digest"));
+	struct gpc_dir *d = gpc_engine_dir(c->engine);
+	LDAPMessage *lm = NULL, *en;
+	char *dn = NULL, *have = NULL;
+	int same = 0;
+
+	if (id == NULL || digest == NULL || gpc_dir_record_dn(d, id, &dn) != GPC_OK)
+		return 0;
+	if (strncmp(digest, "sha256:", 7) == 0)
+		digest += 7;
+	if (gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=gpcRecord)", attrs, 1, &lm) ==
+	    GPC_OK && (en = ldap_first_entry(gpc_dir_ldap(d), lm)) != NULL &&
+	    (have = gpc_dir_get(d, en, "gpcDocDigest")) != NULL)
+		same = strcmp(have, digest) == 0;
+	free(have);
+	ldap_msgfree(lm);
+	free(dn);
+	return same;
+}
+
 int
 cmd_check(struct ctl *c, int argc, char **argv)
 {
@@ -102,12 +155,15 @@ cmd_check(struct ctl *c, int argc, char **argv)
 	const char *outcome;
 	int r, ex;
 
-	if (doc_args(argc, argv, &file, &sig) != 0) {
-		usage(stderr);
+	if (doc_args(argc, argv, &file, &sig) != 0)
 		return EXIT_USAGE;
-	}
 	if (access(file, R_OK) != 0) {
 		fprintf(stderr, PROG ": %s: %s\n", file, strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	/* a signature that is missing is the check's finding; one unreadable is not */
+	if (sig != NULL && access(sig, R_OK) != 0 && errno != ENOENT) {
+		fprintf(stderr, PROG ": signature %s: %s\n", sig, strerror(errno));
 		return EXIT_SOFTWARE;
 	}
 	if ((r = need_engine(c)) != GPC_OK)
@@ -117,7 +173,30 @@ cmd_check(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, PROG ": %s: %s\n", file, gpc_strerror(r));
 		return cli_exit_code(r);
 	}
+	neutral_type_message(res);
 	outcome = json_string_value(json_object_get(res, "outcome"));
+	/*
+	 * For a document already processed (the same bytes) the engine answers
+	 * with the recorded result.  Submitting it again changes nothing, so it
+	 * is not "would be accepted": exit 1.  Its signature is not checked
+	 * again: nothing would be done with it.
+	 */
+	if (already_processed(c, res)) {
+		const char *at = json_string_value(json_object_get(res, "processed_at"));
+		const char *id = json_string_value(json_object_get(res, "id"));
+
+		json_object_set_new(res, "already_processed", json_true());
+		if (c->json)
+			print_json(res);
+		else {
+			printf("%s: already processed (%s on %s); submitting it again changes "
+			    "nothing\n", id != NULL ? id : file, outcome != NULL ? outcome : "?",
+			    at != NULL ? at : "?");
+			printf("  the result: " PROG " results %s\n", id != NULL ? id : "");
+		}
+		json_decref(res);
+		return EXIT_REFUSED;
+	}
 	ex = outcome != NULL && strcmp(outcome, "rejected") == 0 ? EXIT_REFUSED : EXIT_OK;
 	if (c->json)
 		print_json(res);
@@ -135,12 +214,10 @@ cmd_results(struct ctl *c, int argc, char **argv)
 	json_t *res;
 	int r;
 
+	if (argc > 2)
+		return ctl_usage("results takes at most one ID");
 	if ((r = need_config(c)) != GPC_OK)
 		return cli_exit_code(r);
-	if (argc > 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
 	if (argc == 2) {
 		if (!gpc_doc_id_valid(argv[1])) {
 			fprintf(stderr, PROG ": %s: not a document id\n", argv[1]);
@@ -207,11 +284,11 @@ cmd_sign(struct ctl *c, int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' }, { "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 } };
 	const char *key = NULL, *cert = NULL, *outp = NULL;
-	char *buf = NULL, *dflt = NULL;
-	unsigned char *sig = NULL;
-	size_t len = 0, siglen = 0;
+	char *buf = NULL, *dflt = NULL, *cbuf = NULL, why[160], ebuf[128];
+	unsigned char *sig = NULL, *kbuf = NULL;
+	size_t len = 0, siglen = 0, klen = 0, clen = 0;
 	enum gpc_sig_kind kind;
-	int ch, r, ex = EXIT_SOFTWARE;
+	int ch, r, ex = EXIT_SOFTWARE, saved;
 
 	(void)c;
 	optind = 1;
@@ -220,20 +297,50 @@ cmd_sign(struct ctl *c, int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'o': outp = optarg; break;
-		default: usage(stderr); return EXIT_USAGE;
+		default: return ctl_usage("sign FILE --key KEY --cert CERT [--out SIG]");
 		}
 	}
-	if (optind != argc - 1 || key == NULL || cert == NULL) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return ctl_usage("sign: name the document to sign (sign FILE --key KEY --cert "
+		    "CERT)");
+	if (optind != argc - 1)
+		return ctl_usage("sign takes one FILE");
+	if (key == NULL || cert == NULL)
+		return ctl_usage("sign needs %s", key == NULL && cert == NULL ?
+		    "--key KEY and --cert CERT" : key == NULL ? "--key KEY" : "--cert CERT");
+	errno = 0;
 	if ((r = gpc_read_file(argv[optind], 1 << 20, &buf, &len)) != GPC_OK) {
-		fprintf(stderr, PROG ": %s: %s\n", argv[optind], strerror(errno));
+		saved = errno;
+		fprintf(stderr, PROG ": %s: %s\n", argv[optind], ctl_file_error(argv[optind], r,
+		    saved, ebuf, sizeof(ebuf)));
 		return EXIT_SOFTWARE;
+	}
+	/*
+	 * The key and the certificate read here first, for what gpc_sig_sign
+	 * cannot say: which file, and why (the mode it has and the one it needs).
+	 */
+	if ((r = gpc_read_secret_file_why(key, 64 * 1024, 0, &kbuf, &klen, why, sizeof(why))) !=
+	    GPC_OK) {
+		fprintf(stderr, PROG ": key %s: %s\n", key, why[0] != '\0' ? why :
+		    gpc_strerror(r));
+		ex = r == GPC_ERR_PERM || r == GPC_ERR_INVAL ? EXIT_CONFIG : EXIT_SOFTWARE;
+		goto out;
+	}
+	gpc_freezero(kbuf, klen + 1);
+	kbuf = NULL;
+	errno = 0;
+	if ((r = gpc_read_file(cert, 1024 * 1024, &cbuf, &clen)) != GPC_OK) {
+		saved = errno;
+		fprintf(stderr, PROG ": certificate %s: %s\n", cert, ctl_file_error(cert, r, saved,
+		    ebuf, sizeof(ebuf)));
+		ex = EXIT_SOFTWARE;
+		goto out;
 	}
 	if ((r = gpc_sig_sign((unsigned char *)buf, len, key, cert, &sig, &siglen, &kind)) !=
 	    GPC_OK) {
-		fprintf(stderr, PROG ": signing failed: %s\n", gpc_strerror(r));
+		fprintf(stderr, PROG ": signing failed: %s\n", r == GPC_ERR_KEY ?
+		    "the key or the certificate is unusable (not PEM, encrypted, not RSA, EC or "
+		    "SM2, or the two do not match)" : gpc_strerror(r));
 		ex = cli_exit_code(r);
 		goto out;
 	}
@@ -243,14 +350,17 @@ cmd_sign(struct ctl *c, int argc, char **argv)
 			goto out;
 		outp = dflt;
 	}
+	errno = 0;
 	if (gpc_write_file_atomic(outp, sig, siglen, 0644) != GPC_OK) {
-		fprintf(stderr, PROG ": %s: cannot write\n", outp);
+		fprintf(stderr, PROG ": %s: cannot write: %s\n", outp, errno != 0 ?
+		    strerror(errno) : "input/output error");
 		goto out;
 	}
 	printf("%s\n", outp);
 	ex = EXIT_OK;
 out:
 	free(buf);
+	free(cbuf);
 	free(sig);
 	free(dflt);
 	return ex;
@@ -273,9 +383,8 @@ cmd_outbox(struct ctl *c, int argc, char **argv)
 	int n, i, r;
 
 	if (argc != 2 || strcmp(argv[1], "list") != 0) {
-		usage(stderr);
 		json_decref(all);
-		return EXIT_USAGE;
+		return ctl_usage("outbox list");
 	}
 	if ((r = need_config(c)) != GPC_OK) {
 		json_decref(all);
@@ -297,10 +406,27 @@ cmd_outbox(struct ctl *c, int argc, char **argv)
 				json_t *to = json_object_get(notice, "to");
 				const char *addressee = json_string_value(json_object_get(to, "bureau"));
 
-				/* who it goes to, never the code or the number itself */
-				if (addressee == NULL)
-					addressee = json_object_get(to, "mobile") != NULL ? "holder mobile" :
-					    json_object_get(to, "phone") != NULL ? "phone" : "-";
+				char who[48];
+
+				/*
+				 * Who it goes to, by kind of addressee, never the code or the
+				 * number itself: a holder's notices go to the holder's mobile
+				 * (enrollment codes name it "mobile", rectification notices
+				 * "phone" and the account), a unit's to its contact phone.
+				 */
+				if (addressee != NULL) {
+					snprintf(who, sizeof(who), "bureau %.32s", addressee);
+					addressee = who;
+				} else if (json_string_value(json_object_get(to, "region")) != NULL) {
+					snprintf(who, sizeof(who), "region %.16s",
+					    json_string_value(json_object_get(to, "region")));
+					addressee = who;
+				} else if (json_object_get(to, "mobile") != NULL ||
+				    (json_object_get(to, "phone") != NULL &&
+				    json_object_get(notice, "account") != NULL))
+					addressee = "holder mobile";
+				else
+					addressee = json_object_get(to, "phone") != NULL ? "unit phone" : "-";
 				json_array_append_new(all, json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:s}",
 				    "file", names[i]->d_name, "kind", json_object_get(notice, "kind"),
 				    "document", json_object_get(notice, "document"),

@@ -16,19 +16,40 @@
 static int
 keys_generate(struct ctl *c)
 {
+	char why[256];
 	int r, version = 0;
 
 	if ((r = need_config(c)) != GPC_OK)
 		return cli_exit_code(r);
-	if ((r = gpc_keys_generate(c->cfg->key_dir, &version)) != GPC_OK) {
-		fprintf(stderr, PROG ": %s: %s\n", c->cfg->key_dir, gpc_strerror(r));
+	if ((r = gpc_keys_generate_why(c->cfg->key_dir, &version, why, sizeof(why))) !=
+	    GPC_OK) {
+		fprintf(stderr, PROG ": keys in %s: %s\n", c->cfg->key_dir, why[0] != '\0' ?
+		    why : gpc_strerror(r));
 		(void)ctl_audit(c, "keys_generate", "failure", json_pack("{s:s}", "error",
 		    gpc_strerror(r)));
-		return cli_exit_code(r);
+		/* a key directory that cannot be read or written is a keys problem (exit 4) */
+		return cli_exit_code(r == GPC_ERR_IO ? GPC_ERR_KEY : r);
 	}
 	(void)ctl_audit(c, "keys_generate", "success", json_pack("{s:i}", "version", version));
 	printf("key version %d created in %s\n", version, c->cfg->key_dir);
-	printf("restart gpcgate-provisiond, then run `" PROG " keys rotate`\n");
+	/*
+	 * The PAM module and gpcgatectl load the keys each time, the daemon at
+	 * start and on SIGHUP (provisiond.c reopens its engine on a reload):
+	 * no restart.  Rotation only when an older version sealed something.
+	 */
+	if (version == 1)
+		printf("copy seal-v1.key and index-v1.key to the PAM hosts' key directories; "
+		    "this is the first version, so there is nothing to rotate\n");
+	else {
+		char older[32];
+
+		snprintf(older, sizeof(older), version == 2 ? "version 1" : "versions 1-%d",
+		    version - 1);
+		printf("copy seal-v%d.key and index-v%d.key to the PAM hosts' key directories, "
+		    "reload a running gpcgate-provisiond (SIGHUP: systemctl reload "
+		    "gpcgate-provisiond), then run `" PROG " keys rotate` to re-seal what %s "
+		    "sealed\n", version, version, older);
+	}
 	return EXIT_OK;
 }
 
@@ -63,14 +84,11 @@ keys_rotate(struct ctl *c, int argc, char **argv)
 			}
 			break;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return ctl_usage("keys rotate [--dry-run] [--limit N]");
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return ctl_usage("keys rotate takes no operand (%.64s)", argv[optind]);
 	if ((r = need_engine(c)) != GPC_OK)
 		return cli_exit_code(r);
 	k = gpc_engine_keys(c->engine);
@@ -84,13 +102,16 @@ keys_rotate(struct ctl *c, int argc, char **argv)
 		    "kept_index", (json_int_t)st.kept_index, "raced", (json_int_t)st.raced,
 		    "failed", (json_int_t)st.failed, "stopped", st.stopped));
 	if (c->json) {
-		json_t *j = json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+		json_t *j = json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:{s:I, "
+		    "s:I, s:I}}",
 		    "dry_run", dry, "seal_version", gpc_keys_seal_version(k), "index_version",
 		    gpc_keys_index_version(k), "entries", (json_int_t)st.entries, "resealed",
 		    (json_int_t)st.resealed, "reindexed", (json_int_t)st.reindexed, "current",
 		    (json_int_t)st.current, "kept_index", (json_int_t)st.kept_index, "raced",
 		    (json_int_t)st.raced, "failed", (json_int_t)st.failed, "stopped",
-		    st.stopped);
+		    st.stopped, "kept_index_of", "applications", (json_int_t)st.kept_applications,
+		    "accounts", (json_int_t)st.kept_accounts, "identity_flags",
+		    (json_int_t)st.kept_records);
 
 		print_json(j);
 		json_decref(j);
@@ -100,10 +121,27 @@ keys_rotate(struct ctl *c, int argc, char **argv)
 		    gpc_keys_seal_version(k), gpc_keys_index_version(k), st.entries, st.resealed,
 		    dry ? "to re-seal" : "re-sealed", st.reindexed, dry ? "to recompute" :
 		    "recomputed", st.current);
-		if (st.kept_index > 0)
-			printf("%zu blind indexes stay on an older index key (no sealed copy: "
-			    "tombstones, identity flags); keep the older index keys\n",
-			    st.kept_index);
+		if (st.kept_index > 0) {
+			/* named by what they are: there is no ID number to recompute them from */
+			const char *sep = "";
+
+			printf("%zu blind indexes stay on an older index key, of ", st.kept_index);
+			if (st.kept_applications > 0) {
+				printf("%zu application%s (an application keeps no copy of the ID "
+				    "number once decided, a registration none at all)",
+				    st.kept_applications, st.kept_applications == 1 ? "" : "s");
+				sep = ", ";
+			}
+			if (st.kept_accounts > 0) {
+				printf("%s%zu terminated or denied account%s (the ID copy is wiped)", sep,
+				    st.kept_accounts, st.kept_accounts == 1 ? "" : "s");
+				sep = ", ";
+			}
+			if (st.kept_records > 0)
+				printf("%s%zu identity flag%s", sep, st.kept_records,
+				    st.kept_records == 1 ? "" : "s");
+			printf(": keep the older index keys until they are purged\n");
+		}
 		if (st.raced > 0)
 			printf("%zu values changed while being rotated, and were done again\n",
 			    st.raced);
@@ -129,6 +167,7 @@ cmd_keys(struct ctl *c, int argc, char **argv)
 		return keys_generate(c);
 	if (argc >= 2 && strcmp(argv[1], "rotate") == 0)
 		return keys_rotate(c, argc - 1, argv + 1);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (argc > 2 && strcmp(argv[1], "generate") == 0)
+		return ctl_usage("keys generate takes no operand");
+	return ctl_usage("keys: say generate or rotate");
 }

@@ -15,6 +15,7 @@
  * --notify (the outbox and the bureaus) or --directory.  Exit 0 when the
  * report was made, whatever it found.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -333,14 +334,13 @@ cmd_report(struct ctl *c, int argc, char **argv)
 			*(ch == 'D' ? &p.dormant_days : &p.handover_days) = (int)n1;
 			break;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return ctl_usage("report [--unit CODE] [--since DATE] [--until DATE] "
+			    "[--format table|json|csv] [--notify] [--directory] [--burst N/M] "
+			    "[--dormant-days D] [--handover-days H] AUDIT_FILE...");
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, PROG ": report: name at least one audit file\n");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return ctl_usage("report: name at least one audit file");
 	/* The time zone of dates comes from the configuration when there is one. */
 	if ((c->conf != NULL || want_notify || want_dir) && (r = need_config(c)) != GPC_OK)
 		return cli_exit_code(r);
@@ -362,10 +362,17 @@ cmd_report(struct ctl *c, int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		struct stat st;
 
-		if ((r = gpc_report_read(rep, argv[i], show_progress, &prog)) != GPC_OK) {
+		char buf[128];
+		int saved;
+
+		errno = 0;
+		r = gpc_report_read(rep, argv[i], show_progress, &prog);
+		saved = errno;
+		if (r != GPC_OK) {
 			if (prog.on)
 				fputs("\r\033[K", stderr);
-			fprintf(stderr, PROG ": %s: %s\n", argv[i], gpc_strerror(r));
+			fprintf(stderr, PROG ": %s: %s\n", argv[i], ctl_file_error(argv[i], r, saved,
+			    buf, sizeof(buf)));
 			ex = cli_exit_code(r);
 			goto out;
 		}

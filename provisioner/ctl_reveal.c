@@ -104,16 +104,16 @@ cmd_reveal(struct ctl *c, int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "r:", lo, NULL)) != -1) {
-		if (ch != 'r') {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (ch != 'r')
+			return ctl_usage("reveal UID --reason TEXT");
 		reason = optarg;
 	}
-	if (optind != argc - 1 || reason == NULL) {
-		fprintf(stderr, PROG ": reveal UID --reason TEXT\n");
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return ctl_usage("reveal: name the account (reveal UID --reason TEXT)");
+	if (optind != argc - 1)
+		return ctl_usage("reveal takes one UID");
+	if (reason == NULL)
+		return ctl_usage("reveal needs --reason TEXT (a case or letter number)");
 	if ((problem = reason_problem(reason)) != NULL) {
 		fprintf(stderr, PROG ": the reason %s\n", problem);
 		return EXIT_USAGE;

@@ -2,13 +2,14 @@
  * gpcgate-provisiond — applies applications and bureau decisions from the
  * spool to the directory (see engine.h for how exactly once is kept).
  *
- *   gpcgate-provisiond [-dn] [-f CONF] [--once]
+ *   gpcgate-provisiond [-dhn] [-f CONF] [--once]
  *
  *   -f CONF   configuration file (default /etc/gpcgate/gpcgate.conf)
  *   -d        log to stderr instead of syslog (facility LOG_DAEMON)
  *   -n        check the configuration and the keys, then exit
  *   --once    process what the spool holds now and the passed deadlines,
  *             then exit (for cron, tests, and catching up by hand)
+ *   -h, --help  the options, signals and exit codes, on standard output
  *
  * It never forks into the background, with or without -d: it is meant to run
  * under a service manager (config/gpcgate-provisiond.service, Type=notify),
@@ -120,10 +121,24 @@ log_syslog(void *ctx, int prio, const char *msg)
 	syslog(prio, "%s", msg);
 }
 
+/* The synopsis; with full (-h, --help: on standard output) one line per option too. */
 static void
-usage(void)
+usage(FILE *f, int full)
 {
-	fprintf(stderr, "usage: " PROG " [-dn] [-f CONF] [--once]\n");
+	fprintf(f, "usage: " PROG " [-dhn] [-f CONF] [--once]\n");
+	if (!full)
+		return;
+	fprintf(f,
+	    "  -d         log to stderr, not syslog (never forks, with or without -d)\n"
+	    "  -f CONF    configuration file (default " GPC_CFG_DEFAULT ")\n"
+	    "  -n         check the configuration and the keys, then exit\n"
+	    "  --once     process the spool and passed deadlines once, then exit\n"
+	    "  -h, --help this text\n"
+	    "signals: SIGHUP reloads the configuration and keys; SIGTERM, SIGINT finish\n"
+	    "  the document in hand and exit\n"
+	    "exit codes: 0 ok, 1 another instance holds the spool, 2 usage,\n"
+	    "  3 directory unavailable (--once), 4 configuration or keys, 5 other failure\n"
+	    "see gpcgate-provisiond(8)\n");
 }
 
 static time_t
@@ -390,12 +405,15 @@ engine_open(struct daemon *d)
 	if (d->e != NULL)
 		return GPC_OK;
 	if ((r = gpc_engine_new(d->cfg, &d->lg, &d->e)) != GPC_OK) {
-		if (r != d->last_err) {
+		if (r != d->last_err && lost_directory(r)) {
 			gpc_log_msg(&d->lg, LOG_ERR, "directory: %s; documents wait, trying again "
 			    "every %d s", gpc_strerror(r), d->cfg->rescan_s < RETRY_S ?
 			    d->cfg->rescan_s : RETRY_S);
 			sd_notifyf(0, "STATUS=directory: %s; documents wait", gpc_strerror(r));
-		}
+		} else if (r != d->last_err)
+			/* no retry fixes a wrong password file or key: say so and stop */
+			gpc_log_msg(&d->lg, LOG_ERR, "directory: %s (see the lines above); "
+			    "fix the configuration, then start again", gpc_strerror(r));
 		d->last_err = r;
 		return r;
 	}
@@ -553,18 +571,59 @@ serve(struct daemon *d)
 	return EXIT_OK;
 }
 
-/* -n: the configuration (already loaded) and the keys. */
+/* A file the daemon will need, readable now, by this user. */
+static int
+check_file(const char *what, const char *path, int secret)
+{
+	unsigned char *sbuf = NULL;
+	char *buf = NULL, why[256];
+	size_t len = 0;
+	int r;
+
+	if (path == NULL)
+		return 0;
+	why[0] = '\0';
+	if (secret)
+		r = gpc_read_secret_file_why(path, 4096, 1, &sbuf, &len, why, sizeof(why));
+	else if ((r = gpc_read_file(path, 1 << 20, &buf, &len)) == GPC_ERR_IO)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	if (r != GPC_OK) {
+		fprintf(stderr, PROG ": %s %s: %s\n", what, path, why[0] != '\0' ? why :
+		    gpc_strerror(r));
+		return 1;
+	}
+	if (sbuf != NULL)
+		gpc_freezero(sbuf, len);
+	free(buf);
+	return 0;
+}
+
+/*
+ * -n: everything that can be checked without the directory: the
+ * configuration (already loaded), the keys, the writer's password file, the
+ * bureaus' certificates and the CA file — as the user that will run.
+ */
 static int
 check_only(const struct gpc_cfg *cfg)
 {
 	struct gpc_keys *keys = NULL;
-	int r;
+	char why[256] = "";
+	size_t i;
+	int r, bad = 0;
 
-	if ((r = gpc_keys_load(cfg->key_dir, cfg->suite, &keys)) != GPC_OK) {
-		fprintf(stderr, PROG ": keys in %s: %s\n", cfg->key_dir, gpc_strerror(r));
-		return EXIT_CONFIG;
+	if ((r = gpc_keys_load_why(cfg->key_dir, cfg->suite, &keys, why, sizeof(why))) !=
+	    GPC_OK) {
+		fprintf(stderr, PROG ": keys in %s: %s\n", cfg->key_dir, why[0] != '\0' ? why :
+		    gpc_strerror(r));
+		bad++;
 	}
 	gpc_keys_free(keys);
+	bad += check_file("directory.writer_password_file", cfg->writer_password_file, 1);
+	bad += check_file("directory.ca_file", cfg->ca_file, 0);
+	for (i = 0; i < cfg->nbureaus; i++)
+		bad += check_file("bureau certificate", cfg->bureaus[i].certificate, 0);
+	if (bad > 0)
+		return EXIT_CONFIG;
 	printf(PROG ": configuration %s is valid\n", cfg->path);
 	return EXIT_OK;
 }
@@ -590,12 +649,13 @@ main(int argc, char **argv)
 		case 'd': to_stderr = 1; break;
 		case 'n': check = 1; break;
 		case 'o': d.once = 1; break;
-		case 'h': usage(); return EXIT_OK;
-		default: usage(); return EXIT_USAGE;
+		case 'h': usage(stdout, 1); return EXIT_OK;
+		default: usage(stderr, 0); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		fprintf(stderr, PROG ": unexpected operand %.64s\n", argv[optind]);
+		usage(stderr, 0);
 		return EXIT_USAGE;
 	}
 	if (cli_load_config(PROG, d.conf_path, &d.cfg) != GPC_OK)

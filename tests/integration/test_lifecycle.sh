@@ -133,7 +133,7 @@ t_eq "missing fields are refused, every one" "$(fx_reasons D-MISS)" missing_fiel
 t_ok "... naming each field" grep -q '"field": "deadline"' "$T/spool/results/D-MISS.json"
 wrong_reasons() { # ID: the reason codes of the wrong-directory result of ID
 	python3 -c 'import glob, json, sys
-f = glob.glob(sys.argv[1] + "~*.json")
+f = glob.glob(sys.argv[1] + "~*.json") or glob.glob(sys.argv[1] + ".json")
 print(" ".join(sorted({r["code"] for r in json.load(open(f[0]))["reasons"]})) if f else "none")' \
 	    "$T/spool/results/$1"
 }

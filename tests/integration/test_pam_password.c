@@ -36,7 +36,8 @@
 #define H "150102-02-jb01"  /* reset by the administrator, then changes */
 #define R "150102-02-sh01"  /* changes without a reset; expiry at the end */
 
-#define TOO_SHORT "The new password was refused: it is too short."
+/* with the policy's rule, from its pwdMinLength (schema/base.ldif.in: 10) */
+#define TOO_SHORT "The new password was refused: it is too short (at least 10 characters)."
 #define RECENT "The new password was refused: it was used recently; choose another one."
 #define RESET_NOTE "Your password was reset by an administrator; choose a new one now."
 

@@ -649,7 +649,7 @@ config_writable_by_group_or_others_is_refused(void **state)
 {
 	static const mode_t bad[] = { 0620, 0602, 0660, 0666, 0777 };
 	struct gpc_cfg *cfg;
-	char err[512], *path;
+	char err[512], want[128], *path;
 	size_t i;
 
 	(void)state;
@@ -661,6 +661,10 @@ config_writable_by_group_or_others_is_refused(void **state)
 		assert_null(cfg);
 		assert_int_equal(strncmp(err, path, strlen(path)), 0);
 		assert_non_null(strstr(err, "refused"));
+		/* which rule it broke, with the mode that broke it */
+		snprintf(want, sizeof(want), ": mode %04o, must not be writable by group or "
+		    "others: refused", (unsigned)bad[i]);
+		assert_string_equal(err + strlen(path), want);
 		free(path);
 	}
 	/* readable by all is fine: the file holds no secret */
@@ -687,6 +691,9 @@ config_owned_by_another_user_is_refused(void **state)
 	assert_int_equal(chown(path, 65534, 65534), 0);
 	assert_int_equal(gpc_cfg_load(path, &cfg, err, sizeof(err)), GPC_ERR_PERM);
 	assert_null(cfg);
+	/* the owner it has and the owners it may have */
+	assert_string_equal(err + strlen(path), ": owned by uid 65534, must be owned by root "
+	    "or you (uid 0): refused");
 	free(path);
 }
 

@@ -272,6 +272,23 @@ password_policy_answers_are_worded_for_people(void **state)
 	assert_true(strlen(gpc_i18n_ppolicy(GPC_LANG_EN, -1)) > 0);
 }
 
+static void
+a_password_too_short_is_told_the_minimum(void **state)
+{
+	char out[160];
+
+	(void)state;
+	gpc_i18n_ppolicy_min(GPC_LANG_EN, PP_passwordTooShort, 10, out, sizeof(out));
+	assert_string_equal(out, "it is too short (at least 10 characters).");
+	gpc_i18n_ppolicy_min(GPC_LANG_ZH, PP_passwordTooShort, 10, out, sizeof(out));
+	assert_string_equal(out, "密码太短（至少 10 个字符）。");
+	/* no minimum known, or another refusal: the plain answer */
+	gpc_i18n_ppolicy_min(GPC_LANG_EN, PP_passwordTooShort, 0, out, sizeof(out));
+	assert_string_equal(out, "it is too short.");
+	gpc_i18n_ppolicy_min(GPC_LANG_ZH, PP_passwordInHistory, 10, out, sizeof(out));
+	assert_string_equal(out, gpc_i18n_ppolicy(GPC_LANG_ZH, PP_passwordInHistory));
+}
+
 int
 main(void)
 {
@@ -285,6 +302,7 @@ main(void)
 		cmocka_unit_test(the_language_follows_the_configuration_then_the_locale),
 		cmocka_unit_test(every_text_has_both_languages_and_can_be_replaced),
 		cmocka_unit_test(password_policy_answers_are_worded_for_people),
+		cmocka_unit_test(a_password_too_short_is_told_the_minimum),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

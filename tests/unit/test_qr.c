@@ -21,7 +21,6 @@
 #include "totp.h"
 #include "util.h"
 
-static const unsigned char seed20[] = "12345678901234567890";
 static const unsigned char seed32[] = "12345678901234567890123456789012";
 
 #define FULL "\xe2\x96\x88"
@@ -61,14 +60,18 @@ teardown(void **state)
 	return 0;
 }
 
-/* A 124-byte Key URI: SHA1/6/30, issuer GPC, a 20-byte label. */
+/*
+ * A 124-byte Key URI (version 6): SHA1/6/30, issuer GPC, a 20-byte label,
+ * spelled out with every parameter and the issuer twice, as gpc_totp_uri
+ * made them before it learnt to be brief: this is about the QR code's shape.
+ */
 static char *
 uri124(void)
 {
-	struct gpc_totp_params p = { GPC_ALGO_SHA1, 6, 30, 1 };
-	char *u = NULL;
+	char *u = strdup("otpauth://totp/GPC:zhangsan.gpc-example?secret="
+	    "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GPC&algorithm=SHA1&digits=6&period=30");
 
-	assert_int_equal(gpc_totp_uri(&p, "GPC", "zhangsan.gpc-example", seed20, 20, &u), GPC_OK);
+	assert_non_null(u);
 	assert_int_equal(strlen(u), 124);
 	return u;
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -355,6 +356,7 @@ test_key_file_mode(void **state)
 {
 	struct fx *f = *state;
 	struct gpc_keys *k = (struct gpc_keys *)1;
+	char why[256];
 
 	generate(f->dir, 1);
 	chmod_file(f->dir, "seal-v1.key", 0644);
@@ -363,6 +365,11 @@ test_key_file_mode(void **state)
 	chmod_file(f->dir, "seal-v1.key", 0600);
 	chmod_file(f->dir, "index-v1.key", 0640);
 	assert_int_equal(gpc_keys_load(f->dir, GPC_SUITE_STANDARD, &k), GPC_ERR_PERM);
+	/* the reason names the file, its mode and the rule */
+	assert_int_equal(gpc_keys_load_why(f->dir, GPC_SUITE_STANDARD, &k, why, sizeof(why)),
+	    GPC_ERR_PERM);
+	assert_string_equal(why, "index-v1.key: mode 0640, must not be readable or writable by "
+	    "group or others (chmod 600)");
 	chmod_file(f->dir, "index-v1.key", 0600);
 	gpc_keys_free(load(f->dir, GPC_SUITE_STANDARD));
 
@@ -370,8 +377,20 @@ test_key_file_mode(void **state)
 	assert_int_equal(chmod(f->dir, 0777), 0);
 	assert_int_equal(gpc_keys_load(f->dir, GPC_SUITE_STANDARD, &k), GPC_ERR_PERM);
 	assert_int_equal(gpc_keys_generate(f->dir, &(int){ 0 }), GPC_ERR_PERM);
+	assert_int_equal(gpc_keys_load_why(f->dir, GPC_SUITE_STANDARD, &k, why, sizeof(why)),
+	    GPC_ERR_PERM);
+	assert_string_equal(why, "the directory has mode 0777, must not be writable by group or "
+	    "others");
+	assert_int_equal(gpc_keys_generate_why(f->dir, &(int){ 0 }, why, sizeof(why)),
+	    GPC_ERR_PERM);
+	assert_string_equal(why, "the directory has mode 0777, must not be writable by group or "
+	    "others");
 	assert_int_equal(chmod(f->dir, 0755), 0);
 	gpc_keys_free(load(f->dir, GPC_SUITE_STANDARD));
+	/* errno's words for a directory that cannot be opened */
+	assert_int_equal(gpc_keys_load_why("/nonexistent/gpcgate", GPC_SUITE_STANDARD, &k, why,
+	    sizeof(why)), GPC_ERR_IO);
+	assert_string_equal(why, strerror(ENOENT));
 }
 
 static void

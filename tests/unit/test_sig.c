@@ -651,6 +651,107 @@ test_bureau_certificate_unreadable(void **state)
 	    GPC_SIG_OK);
 }
 
+/* verify_buf() with the detail, for gpc_sig_explain(). */
+static enum gpc_sig_result
+verify_detail(const char *sig_name, enum gpc_sig_kind kind, const char *bureau,
+    struct gpc_sig_detail *det)
+{
+	char cert[PATH_MAX];
+	unsigned char *sig = NULL;
+	size_t sig_len = 0;
+	enum gpc_sig_result r;
+
+	path(cert, sizeof(cert), bureau);
+	slurp(sig_name, &sig, &sig_len);
+	r = gpc_sig_verify_detail((const unsigned char *)decision, strlen(decision), sig,
+	    sig_len, kind, cert, now, NULL, 0, det);
+	free(sig);
+	return r;
+}
+
+static void
+test_failures_are_explained(void **state)
+{
+	struct gpc_sig_detail det;
+	char msg[160], want[PATH_MAX + 256], fp[128], cert[PATH_MAX];
+	FILE *f;
+	size_t i, k;
+
+	(void)state;
+	/* no signature: the two names it looks for, from the document's name */
+	gpc_sig_explain(GPC_SIG_MISSING, GPC_SIG_KIND_CMS, NULL, "150102", "/etc/b.pem",
+	    "/var/spool/gpcgate/decisions/150102-2026-000123.json", NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "no 150102-2026-000123.json.p7s or 150102-2026-000123.json.sig "
+	    "next to the document");
+	gpc_sig_explain(GPC_SIG_MISSING, GPC_SIG_KIND_CMS, NULL, "150102", "/etc/b.pem",
+	    "approve.json", "/tmp/approve.sig", msg, sizeof(msg));
+	assert_string_equal(msg, "no signature file approve.sig");
+
+	/* a signature over other bytes */
+	gpc_sig_explain(GPC_SIG_BAD, GPC_SIG_KIND_CMS, NULL, "150102", "/etc/b.pem",
+	    "/spool/decisions/D-1.json", NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "D-1.json.p7s does not verify over this file (changed after "
+	    "signing, or made for another file)");
+
+	/* a stranger: its fingerprint, never its subject (it may name a person) */
+	sign_buf(decision, strlen(decision), "other", "x.other.p7s", GPC_SIG_KIND_CMS);
+	assert_int_equal(verify_detail("x.other.p7s", GPC_SIG_KIND_CMS, "rsa.pem", &det),
+	    GPC_SIG_UNKNOWN_SIGNER);
+	snprintf(want, sizeof(want), "cd '%s' && openssl x509 -in other.pem -noout "
+	    "-fingerprint -sha256", dir);
+	assert_non_null(f = popen(want, "r"));
+	assert_non_null(fgets(want, sizeof(want), f));
+	pclose(f);
+	/* "sha256 Fingerprint=AB:CD:..." -> "abcd..." */
+	for (i = strcspn(want, "=") + 1, k = 0; want[i] != '\0' && want[i] != '\n'; i++)
+		if (want[i] != ':')
+			fp[k++] = (char)(want[i] >= 'A' && want[i] <= 'F' ? want[i] + 32 : want[i]);
+	fp[k] = '\0';
+	assert_string_equal(det.fingerprint, fp);
+	gpc_sig_explain(GPC_SIG_UNKNOWN_SIGNER, GPC_SIG_KIND_CMS, &det, "150102", "/etc/b.pem",
+	    "D-1.json", NULL, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "signed by a certificate not pinned for bureau 150102 "
+	    "(SHA-256 fingerprint %s)", fp);
+	assert_string_equal(msg, want);
+	assert_null(strstr(msg, "CN="));
+	/* SM2 with no SM2 certificate pinned */
+	gpc_sig_explain(GPC_SIG_UNKNOWN_SIGNER, GPC_SIG_KIND_SM2, NULL, "150102", "/etc/b.pem",
+	    "D-1.json", NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "an SM2 signature, but no SM2 certificate is pinned for bureau "
+	    "150102: /etc/b.pem");
+
+	/* the date of a pinned certificate out of date */
+	sign_buf(decision, strlen(decision), "expired", "x.expired.p7s", GPC_SIG_KIND_CMS);
+	assert_int_equal(verify_detail("x.expired.p7s", GPC_SIG_KIND_CMS, "expired.pem", &det),
+	    GPC_SIG_EXPIRED);
+	assert_int_equal(det.not_after, 1609459200);
+	gpc_sig_explain(GPC_SIG_EXPIRED, GPC_SIG_KIND_CMS, &det, "159901", "/etc/b.pem",
+	    "D-1.json", NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "signed with bureau 159901's pinned certificate, which expired "
+	    "at 2021-01-01T00:00:00Z: sign with its renewal, and pin that");
+	sign_buf(decision, strlen(decision), "future", "x.future.p7s", GPC_SIG_KIND_CMS);
+	assert_int_equal(verify_detail("x.future.p7s", GPC_SIG_KIND_CMS, "future.pem", &det),
+	    GPC_SIG_NOT_YET_VALID);
+	gpc_sig_explain(GPC_SIG_NOT_YET_VALID, GPC_SIG_KIND_CMS, &det, "159902", "/etc/b.pem",
+	    "D-1.json", NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "signed with bureau 159902's pinned certificate, which is valid "
+	    "only from 2090-01-01T00:00:00Z");
+
+	/* the bureau's file: why it cannot be read, and which it is */
+	assert_int_equal(verify_detail("x.future.p7s", GPC_SIG_KIND_CMS, "no-such.pem", &det),
+	    GPC_SIG_NO_CERT);
+	path(cert, sizeof(cert), "no-such.pem");
+	gpc_sig_explain(GPC_SIG_NO_CERT, GPC_SIG_KIND_CMS, &det, "150102", cert, "D-1.json",
+	    NULL, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "bureau 150102's certificate file cannot be read (No such "
+	    "file or directory): %s", cert);
+	assert_string_equal(msg, want);
+	spit("empty2.pem", "", 0);
+	assert_int_equal(verify_detail("x.future.p7s", GPC_SIG_KIND_CMS, "empty2.pem", &det),
+	    GPC_SIG_NO_CERT);
+	assert_int_equal(det.cert_errno, 0);
+}
+
 static void
 test_subject_truncated_on_character_boundary(void **state)
 {
@@ -836,6 +937,7 @@ main(void)
 		cmocka_unit_test(test_bureau_with_two_certificates),
 		cmocka_unit_test(test_kind_mismatch_is_refused_cleanly),
 		cmocka_unit_test(test_bureau_certificate_unreadable),
+		cmocka_unit_test(test_failures_are_explained),
 		cmocka_unit_test(test_subject_truncated_on_character_boundary),
 		cmocka_unit_test(test_error_queue_left_as_found),
 		cmocka_unit_test(test_sign_refuses_bad_keys),

@@ -15,6 +15,7 @@
 #include <liboath/oath.h>
 
 #include "err.h"
+#include "qr.h"
 #include "totp.h"
 #include "util.h"
 
@@ -457,6 +458,14 @@ agrees_with_oathtool(void **state)
 	}
 }
 
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
 #define ISSUER_ZH "政府采购云平台"
 #define ISSUER_PCT "%E6%94%BF%E5%BA%9C%E9%87%87%E8%B4%AD%E4%BA%91%E5%B9%B3%E5%8F%B0"
 
@@ -469,25 +478,25 @@ key_uri(void **state)
 	(void)state;
 	assert_int_equal(gpc_totp_uri(&p, ISSUER_ZH, "张三 zhang.san@example.cn", seed32, 32, &u),
 	    GPC_OK);
+	/* the issuer once, as the parameter; the label is the account alone */
 	assert_string_equal(u,
-	    "otpauth://totp/" ISSUER_PCT ":%E5%BC%A0%E4%B8%89%20zhang.san%40example.cn"
+	    "otpauth://totp/%E5%BC%A0%E4%B8%89%20zhang.san%40example.cn"
 	    "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
 	    "&issuer=" ISSUER_PCT "&algorithm=SHA256&digits=8&period=60");
 	gpc_freezero_str(u);
 
-	/* Unreserved characters kept, everything else (ASCII too) escaped. */
+	/* Unreserved characters kept, everything else (ASCII too) escaped; defaults left out. */
 	p = (struct gpc_totp_params){ GPC_ALGO_SHA1, 6, 30, 1 };
 	assert_int_equal(gpc_totp_uri(&p, "GPC", "Zhang San@gov-cloud_1~/?#&=+%", seed20, 20, &u),
 	    GPC_OK);
 	assert_string_equal(u,
-	    "otpauth://totp/GPC:Zhang%20San%40gov-cloud_1~%2F%3F%23%26%3D%2B%25"
-	    "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GPC&algorithm=SHA1&digits=6"
-	    "&period=30");
+	    "otpauth://totp/Zhang%20San%40gov-cloud_1~%2F%3F%23%26%3D%2B%25"
+	    "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GPC");
 	gpc_freezero_str(u);
 
 	p.algorithm = GPC_ALGO_SHA512;
 	assert_int_equal(gpc_totp_uri(&p, ISSUER_ZH, "u0001", seed64, 64, &u), GPC_OK);
-	assert_non_null(strstr(u, "&algorithm=SHA512&digits=6&period=30"));
+	assert_true(ends_with(u, "&issuer=" ISSUER_PCT "&algorithm=SHA512"));
 	/* 64-byte secret: 103 base32 characters, no '=' before the next parameter. */
 	assert_int_equal(strcspn(strstr(u, "?secret=") + 8, "=&"), 103);
 	gpc_freezero_str(u);
@@ -504,6 +513,64 @@ key_uri(void **state)
 	assert_int_equal(gpc_totp_uri(&p, "GPC", NULL, seed20, 20, &u), GPC_ERR_INVAL);
 	assert_int_equal(gpc_totp_uri(&p, "GPC", "u", seed20, 8, &u), GPC_ERR_INVAL);
 	assert_null(u);
+}
+
+/*
+ * The enrollment QR code of the default configuration (SHA1, a 20-byte
+ * seed, the Chinese issuer, a uid as long as the platform's) fits an 80x24
+ * terminal with its quiet zone: at most 41 modules (version 6), so 49
+ * columns and 25 half-block lines at most, and zbarimg reads it back.  With
+ * the issuer twice in the URI it was version 9, 61 columns by 31 lines.
+ * Version 5 (37 modules) cannot hold it: the issuer alone is 63 bytes
+ * percent-encoded.
+ */
+static void
+enrollment_qr_code_fits_a_terminal(void **state)
+{
+	struct gpc_totp_params p = { GPC_ALGO_SHA1, 6, 30, 1 };
+	char *u = NULL, *qr = NULL, cmd[600], got[512], path[] = "/tmp/gpc-qr-XXXXXX";
+	size_t lines = 0, cols = 0, col = 0;
+	const char *c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(gpc_totp_uri(&p, ISSUER_ZH, "150102-02-jb01", seed20, 20, &u), GPC_OK);
+	assert_int_equal(gpc_qr_utf8(u, 0, &qr), GPC_OK);
+	for (c = qr; *c != '\0'; c++) {
+		if (*c == '\n') {
+			lines++;
+			cols = col > cols ? col : cols;
+			col = 0;
+		} else if (((unsigned char)*c & 0xc0) != 0x80)
+			col++; /* one column per character, a block or a space */
+	}
+	if (col > 0) {
+		lines++;
+		cols = col > cols ? col : cols;
+	}
+	print_message("# QR code: %zu columns, %zu lines (URI %zu bytes)\n", cols, lines,
+	    strlen(u));
+	assert_true(cols <= 41 + 2 * GPC_QR_QUIET);
+	assert_true(lines <= (41 + 2 * GPC_QR_QUIET + 1) / 2);
+	if (system("command -v zbarimg >/dev/null 2>&1") != 0) {
+		gpc_freezero_str(u);
+		gpc_freezero_str(qr);
+		skip();
+	}
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_int_equal(gpc_qr_pbm(u, 4, path), GPC_OK);
+	snprintf(cmd, sizeof(cmd), "zbarimg --quiet --raw --nodbus '%s' 2>/dev/null", path);
+	assert_non_null(f = popen(cmd, "r"));
+	assert_non_null(fgets(got, sizeof(got), f));
+	pclose(f);
+	unlink(path);
+	got[strcspn(got, "\n")] = '\0';
+	assert_string_equal(got, u);
+	explicit_bzero(got, sizeof(got));
+	gpc_freezero_str(u);
+	gpc_freezero_str(qr);
 }
 
 int
@@ -523,6 +590,7 @@ main(void)
 		cmocka_unit_test(base32_forms),
 		cmocka_unit_test(agrees_with_oathtool),
 		cmocka_unit_test(key_uri),
+		cmocka_unit_test(enrollment_qr_code_fits_a_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -503,7 +503,7 @@ static void
 secret_file_readable_by_others_is_refused(void **state)
 {
 	static const mode_t bad[] = { 0644, 0640, 0604, 0660, 0606, 0610, 0601, 0666 };
-	char *path = write_file("s-mode", "s3cret\n", 0600);
+	char *path = write_file("s-mode", "s3cret\n", 0600), why[128], want[128];
 	unsigned char *buf = (unsigned char *)1;
 	size_t len = 99, i;
 
@@ -514,6 +514,12 @@ secret_file_readable_by_others_is_refused(void **state)
 			fail_msg("mode %04o not refused", (unsigned)bad[i]);
 		assert_null(buf);
 		assert_int_equal(len, 0);
+		/* the reason names the mode and the rule */
+		assert_int_equal(gpc_read_secret_file_why(path, 64, 1, &buf, &len, why,
+		    sizeof(why)), GPC_ERR_PERM);
+		snprintf(want, sizeof(want), "mode %04o, must not be readable or writable by "
+		    "group or others (chmod 600)", (unsigned)bad[i]);
+		assert_string_equal(why, want);
 	}
 	free(path);
 }
@@ -522,6 +528,7 @@ static void
 secret_file_behind_a_symlink_is_refused(void **state)
 {
 	char *target = write_file("s-target", "s3cret\n", 0600), *link = in_tmp("s-link");
+	char why[128];
 	unsigned char *buf = (unsigned char *)1;
 	size_t len = 99;
 
@@ -531,6 +538,9 @@ secret_file_behind_a_symlink_is_refused(void **state)
 	assert_int_not_equal(gpc_read_secret_file(link, 64, 1, &buf, &len), GPC_OK);
 	assert_null(buf);
 	assert_int_equal(len, 0);
+	assert_int_equal(gpc_read_secret_file_why(link, 64, 1, &buf, &len, why, sizeof(why)),
+	    GPC_ERR_IO);
+	assert_string_equal(why, "a symbolic link: secret files are not followed");
 	/* the same through a symlink to the symlink */
 	free(target);
 	target = in_tmp("s-link2");
@@ -546,6 +556,7 @@ static void
 secret_file_that_is_not_regular_or_missing_or_too_long_is_refused(void **state)
 {
 	char *path = write_file("s-long", "0123456789abcdef", 0600), *missing = in_tmp("s-none");
+	char why[128];
 	unsigned char *buf = (unsigned char *)1;
 	size_t len = 99;
 
@@ -560,6 +571,16 @@ secret_file_that_is_not_regular_or_missing_or_too_long_is_refused(void **state)
 	assert_int_equal(chmod(tmpdir, 0700), 0);
 	assert_int_equal(gpc_read_secret_file(tmpdir, 64, 0, &buf, &len), GPC_ERR_PERM);
 	assert_null(buf);
+	/* each says why: errno's words, or the rule */
+	assert_int_equal(gpc_read_secret_file_why(missing, 64, 0, &buf, &len, why, sizeof(why)),
+	    GPC_ERR_IO);
+	assert_string_equal(why, strerror(ENOENT));
+	assert_int_equal(gpc_read_secret_file_why(tmpdir, 64, 0, &buf, &len, why, sizeof(why)),
+	    GPC_ERR_PERM);
+	assert_string_equal(why, "not a regular file");
+	assert_int_equal(gpc_read_secret_file_why(path, 15, 0, &buf, &len, why, sizeof(why)),
+	    GPC_ERR_INVAL);
+	assert_string_equal(why, "longer than 15 bytes");
 	free(path);
 	free(missing);
 }
@@ -567,7 +588,7 @@ secret_file_that_is_not_regular_or_missing_or_too_long_is_refused(void **state)
 static void
 secret_file_owned_by_another_user_is_refused(void **state)
 {
-	char *path = write_file("s-owner", "s3cret\n", 0600);
+	char *path = write_file("s-owner", "s3cret\n", 0600), why[128];
 	unsigned char *buf = (unsigned char *)1;
 	size_t len = 99;
 
@@ -579,6 +600,9 @@ secret_file_owned_by_another_user_is_refused(void **state)
 	assert_int_equal(chown(path, 65534, 65534), 0);
 	assert_int_equal(gpc_read_secret_file(path, 64, 1, &buf, &len), GPC_ERR_PERM);
 	assert_null(buf);
+	assert_int_equal(gpc_read_secret_file_why(path, 64, 1, &buf, &len, why, sizeof(why)),
+	    GPC_ERR_PERM);
+	assert_string_equal(why, "owned by uid 65534, must be owned by root or you (uid 0)");
 	free(path);
 }
 

@@ -395,7 +395,7 @@ id_x_check_character_accepted(void **state)
 	(void)state;
 	assert_id_valid("15012319850416915X", NOW);
 	for (seq = 0; seq < 1000; seq++) {
-		char s[4];
+		char s[12]; /* fits any int (-Wformat-truncation at -O1) */
 
 		snprintf(s, sizeof(s), "%03d", seq);
 		make_id(id, "330106", "19991231", s);
@@ -436,7 +436,7 @@ static void
 id_each_residue_has_its_check_character(void **state)
 {
 	static const char all[] = "0123456789X";
-	char id[19], seq[4];
+	char id[19], seq[12]; /* fits any int (-Wformat-truncation at -O1) */
 	int residue, n, k;
 
 	(void)state;
@@ -468,7 +468,7 @@ id_province_codes_are_gbt2260_plus_83(void **state)
 		41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65,
 		71, 81, 82, 83
 	};
-	char id[19], addr[7];
+	char id[19], addr[16]; /* fits any int (-Wformat-truncation at -O1) */
 	size_t i;
 	int p, expect;
 
@@ -600,7 +600,7 @@ uscc_category_pairs_follow_annex_a(void **state)
 static void
 uscc_each_check_value_has_its_character(void **state)
 {
-	char body[18], code[19];
+	char body[24], code[19]; /* fits any int (-Wformat-truncation at -O1) */
 	int want, n, seen = 0;
 
 	(void)state;
@@ -651,7 +651,7 @@ uscc_wrong_length_and_null_refused(void **state)
 static void
 mobile_second_digit_must_be_3_to_9(void **state)
 {
-	char m[12];
+	char m[22]; /* fits any int (-Wformat-truncation at -O1) */
 	const char *why;
 	int d;
 
@@ -750,7 +750,7 @@ static void
 region_province_codes_are_gbt2260_without_83(void **state)
 {
 	const char *why;
-	char region[7];
+	char region[16]; /* fits any int (-Wformat-truncation at -O1) */
 	int p, expect;
 
 	(void)state;
