@@ -679,6 +679,25 @@ gpc_cfg_bureau(const struct gpc_cfg *cfg, const char *issuer)
 	return NULL;
 }
 
+const struct gpc_bureau *
+gpc_cfg_bureau_for(const struct gpc_cfg *cfg, const char *region)
+{
+	const struct gpc_bureau *best = NULL;
+	size_t i, j, bestlen = 0;
+
+	for (i = 0; region != NULL && i < cfg->nbureaus; i++)
+		for (j = 0; j < cfg->bureaus[i].njurisdiction; j++) {
+			const char *pre = cfg->bureaus[i].jurisdiction[j];
+			size_t len = strlen(pre);
+
+			if (strncmp(region, pre, len) == 0 && len > bestlen) {
+				best = &cfg->bureaus[i];
+				bestlen = len;
+			}
+		}
+	return best;
+}
+
 int
 gpc_cfg_role_allowed(const struct gpc_cfg *cfg, const char *service, const char *role)
 {

@@ -141,6 +141,13 @@ void gpc_cfg_free(struct gpc_cfg *cfg);
 const struct gpc_bureau *gpc_cfg_bureau(const struct gpc_cfg *cfg, const char *issuer);
 
 /*
+ * The most local bureau whose jurisdiction covers region (the longest
+ * matching prefix): where notices about a unit of that region go.  NULL if
+ * none or region is NULL; the result points into cfg.
+ */
+const struct gpc_bureau *gpc_cfg_bureau_for(const struct gpc_cfg *cfg, const char *region);
+
+/*
  * Whether `role` may use PAM service `service`.  A service not listed in
  * pam.services is open to every role.  Returns 1 or 0.
  */

@@ -22,6 +22,7 @@
 
 #include "dir.h"
 #include "err.h"
+#include "sigpipe.h"
 #include "util.h"
 
 struct gpc_dir {
@@ -54,43 +55,6 @@ static const char *const unit_attrs[] = { "gpcUnitCode", "o", "gpcState", "gpcRe
 static const char *const no_attrs[] = { LDAP_NO_ATTRS, NULL };
 
 #define ATTRS(a) ((char **)(a))
-
-/*
- * SIGPIPE: a refused connection in async-connect mode raises it.  Block it in
- * this thread while libldap runs and discard one that arrived, leaving the
- * host process's disposition alone.
- */
-struct pipe_guard {
-	sigset_t old;
-	int active;
-};
-
-static void
-pipe_block(struct pipe_guard *g)
-{
-	sigset_t s;
-
-	sigemptyset(&s);
-	sigaddset(&s, SIGPIPE);
-	g->active = pthread_sigmask(SIG_BLOCK, &s, &g->old) == 0;
-}
-
-static void
-pipe_restore(struct pipe_guard *g)
-{
-	sigset_t s, pending;
-	struct timespec zero = { 0, 0 };
-
-	if (!g->active)
-		return;
-	if (!sigismember(&g->old, SIGPIPE)) {
-		sigemptyset(&s);
-		sigaddset(&s, SIGPIPE);
-		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
-			(void)sigtimedwait(&s, NULL, &zero);
-	}
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
 
 int
 gpc_dir_err(int rc)
@@ -722,14 +686,14 @@ open_list(const struct gpc_cfg *cfg, enum gpc_dir_role role, char *const *uris, 
     const struct gpc_log *lg, int remember, struct gpc_dir **out)
 {
 	struct gpc_dir *d = NULL;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	time_t now = time(NULL), *dead = NULL;
 	char *pw = NULL, *later = NULL;
 	size_t i, chosen = nuris;
 	int r = GPC_ERR_UNAVAIL, last = GPC_ERR_UNAVAIL, pass, changed = 0;
 
 	*out = NULL;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((d = calloc(1, sizeof(*d))) == NULL || (dead = calloc(nuris + 1, sizeof(*dead))) ==
 	    NULL || (later = calloc(nuris + 1, 1)) == NULL) {
 		r = GPC_ERR_NOMEM;
@@ -794,7 +758,7 @@ open_list(const struct gpc_cfg *cfg, enum gpc_dir_role role, char *const *uris, 
 	d = NULL; /* transferred */
 	r = GPC_OK;
 out:
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	gpc_freezero_str(pw);
 	free(dead);
 	free(later);
@@ -821,14 +785,14 @@ gpc_dir_open_uri(const struct gpc_cfg *cfg, enum gpc_dir_role role, const char *
 void
 gpc_dir_close(struct gpc_dir *d)
 {
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 
 	if (d == NULL)
 		return;
 	if (d->ld != NULL) {
-		pipe_block(&g);
+		gpc_sigpipe_block(&g);
 		ldap_unbind_ext_s(d->ld, NULL, NULL);
-		pipe_restore(&g);
+		gpc_sigpipe_restore(&g);
 	}
 	gpc_dir_close(d->otp);
 	free(d->uri);
@@ -995,16 +959,16 @@ gpc_dir_search(struct gpc_dir *d, const char *base, int scope, const char *filte
     char **attrs, int sizelimit, LDAPMessage **res)
 {
 	struct timeval op;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int r, rc;
 
 	*res = NULL;
 	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, &op)) != GPC_OK)
 		return r;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	rc = ldap_search_ext_s(d->ld, base, scope, filter, attrs, 0, NULL, NULL, &op,
 	    sizelimit, res);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (rc == LDAP_SIZELIMIT_EXCEEDED && *res != NULL)
 		return GPC_OK; /* the caller counts the entries */
 	if (rc != LDAP_SUCCESS) {
@@ -1317,16 +1281,16 @@ int
 gpc_dir_find_account(struct gpc_dir *d, const char *uid, struct gpc_account **out)
 {
 	struct gpc_account *a = NULL;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int r, msgid = -1;
 
 	*out = NULL;
 	if ((r = find_entry(d, uid, &a)) != GPC_OK)
 		goto out;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((r = unit_start(d, a, &msgid)) == GPC_OK)
 		r = unit_finish(d, a, msgid);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (r != GPC_OK)
 		goto out;
 	*out = a;
@@ -1379,19 +1343,19 @@ int
 gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *password)
 {
 	enum transport t = T_CLEAR;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	LDAP *ld = NULL;
 	int r, msgid = -1;
 
 	/* An empty password would be an unauthenticated bind, which "succeeds". */
 	if (password == NULL || *password == '\0' || dn == NULL || *dn == '\0')
 		return GPC_ERR_BADPASS;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((r = user_bind_start(d, dn, password, &ld, &t, &msgid)) == GPC_OK)
 		r = user_bind_finish(d, ld, t, msgid);
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	return r;
 }
 
@@ -1401,7 +1365,7 @@ gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *passwo
 {
 	struct gpc_account *a = NULL;
 	enum transport t = T_CLEAR;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	LDAP *ld = NULL;
 	int r, pr = GPC_ERR_BADPASS, umsg = -1, bmsg = -1;
 
@@ -1409,7 +1373,7 @@ gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *passwo
 	*pw_status = GPC_ERR_BADPASS;
 	if ((r = find_entry(d, uid, &a)) != GPC_OK)
 		return r;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	/*
 	 * The unit read goes out first; while the server answers it, the
 	 * second connection is made (TCP, TLS) and the user's bind sent on it.
@@ -1423,7 +1387,7 @@ gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *passwo
 		r = unit_finish(d, a, umsg);
 	if (ld != NULL)
 		ldap_unbind_ext_s(ld, NULL, NULL);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (r != GPC_OK)
 		goto out;
 	*pw_status = pr;
@@ -1469,14 +1433,14 @@ gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_
 int
 gpc_dir_modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **ctrls)
 {
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int r, rc;
 
 	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
 		return r;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	rc = ldap_modify_ext_s(d->ld, dn, mods, ctrls, NULL);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (rc == LDAP_CONSTRAINT_VIOLATION)
 		return GPC_ERR_LDAP;
 	return gpc_dir_err(rc);
@@ -1485,14 +1449,14 @@ gpc_dir_modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **
 int
 gpc_dir_add(struct gpc_dir *d, const char *dn, LDAPMod **mods)
 {
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int r, rc;
 
 	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
 		return r;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	rc = ldap_add_ext_s(d->ld, dn, mods, NULL, NULL);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (rc != LDAP_SUCCESS)
 		gpc_log_msg(d->lg, LOG_DEBUG, "add %.200s: %s", dn, ldap_err2string(rc));
 	return gpc_dir_err(rc);
@@ -1501,14 +1465,14 @@ gpc_dir_add(struct gpc_dir *d, const char *dn, LDAPMod **mods)
 int
 gpc_dir_delete(struct gpc_dir *d, const char *dn)
 {
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int r, rc;
 
 	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, NULL)) != GPC_OK)
 		return r;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	rc = ldap_delete_ext_s(d->ld, dn, NULL, NULL);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	return gpc_dir_err(rc);
 }
 
@@ -1522,7 +1486,7 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 	LDAPPasswordPolicyError pperr = PP_noError;
 	struct timeval op;
 	LDAPMessage *res = NULL;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int rc, msgid, err = LDAP_OTHER, r;
 
 	if (why != NULL)
@@ -1539,7 +1503,7 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 	}
 	newb.bv_val = (char *)new_pw;
 	newb.bv_len = strlen(new_pw);
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	rc = ldap_passwd(d->ld, &user, old != NULL ? &oldb : NULL, &newb, sctrls, NULL, &msgid);
 	if (rc == LDAP_SUCCESS) {
 		rc = ldap_result(d->ld, msgid, LDAP_MSG_ALL, &op, &res);
@@ -1548,7 +1512,7 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 		else
 			rc = ldap_parse_result(d->ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
 	}
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	if (rc != LDAP_SUCCESS) {
 		r = gpc_dir_err(rc);
 		goto out;

@@ -13,53 +13,17 @@
 
 #include "dir_login.h"
 #include "err.h"
+#include "sigpipe.h"
 #include "util.h"
 
 /* Attempts of the increment-or-create loop before giving up. */
 #define COUNT_TRIES 3
 
 /*
- * SIGPIPE: as in dir.c, block it in this thread while libldap writes to a
- * connection the server may have closed, and discard one that arrived, so
- * the host process's disposition is left alone.
- */
-struct pipe_guard {
-	sigset_t old;
-	int active;
-};
-
-static void
-pipe_block(struct pipe_guard *g)
-{
-	sigset_t s;
-
-	sigemptyset(&s);
-	sigaddset(&s, SIGPIPE);
-	g->active = pthread_sigmask(SIG_BLOCK, &s, &g->old) == 0;
-}
-
-static void
-pipe_restore(struct pipe_guard *g)
-{
-	sigset_t s, pending;
-	struct timespec zero = { 0, 0 };
-
-	if (!g->active)
-		return;
-	if (!sigismember(&g->old, SIGPIPE)) {
-		sigemptyset(&s);
-		sigaddset(&s, SIGPIPE);
-		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
-			(void)sigtimedwait(&s, NULL, &zero);
-	}
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
-
-/*
  * Wait for the answer to msgid on ld (its operation timeout,
  * LDAP_OPT_TIMEOUT, as dir.c set it) and parse it: returns the LDAP code of
  * the wait or of the operation; *rctrls (may be NULL; ldap_controls_free)
- * gets the response controls.  Call inside pipe_block().
+ * gets the response controls.  Call inside gpc_sigpipe_block().
  */
 static int
 await_result(LDAP *ld, int msgid, LDAPControl ***rctrls)
@@ -97,15 +61,15 @@ modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **sctrls,
     int *ldap_rc, LDAPControl ***rctrls)
 {
 	LDAP *ld = gpc_dir_ldap(d);
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	int msgid = -1, rc;
 
 	if (rctrls != NULL)
 		*rctrls = NULL;
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((rc = ldap_modify_ext(ld, dn, mods, sctrls, NULL, &msgid)) == LDAP_SUCCESS)
 		rc = await_result(ld, msgid, rctrls);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	*ldap_rc = rc;
 	return rc == LDAP_CONSTRAINT_VIOLATION ? GPC_ERR_LDAP : gpc_dir_err(rc);
 }
@@ -392,7 +356,7 @@ gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
 	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
 	LDAPControl *sctrls[2] = { &ppreq, NULL }, **rctrls = NULL;
 	struct berval cred;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	LDAP *ld;
 	int msgid = -1, rc;
 
@@ -402,11 +366,11 @@ gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
 	ld = gpc_dir_ldap(d);
 	cred.bv_val = (char *)password;
 	cred.bv_len = strlen(password);
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, &cred, sctrls, NULL, &msgid)) ==
 	    LDAP_SUCCESS)
 		rc = await_result(ld, msgid, &rctrls);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	parse_pwpolicy(ld, rctrls, pp);
 	ldap_controls_free(rctrls);
 	/* A refusal of any other kind is no success, and no "directory down" either. */
@@ -430,7 +394,7 @@ gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old, const c
 	LDAPControl *sctrls[2] = { &ppreq, NULL }, **rctrls = NULL;
 	struct berval user, oldb, newb;
 	struct gpc_pwpolicy pp;
-	struct pipe_guard g;
+	struct gpc_sigpipe g;
 	LDAP *ld;
 	int msgid = -1, rc, r;
 
@@ -444,10 +408,10 @@ gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old, const c
 	oldb.bv_len = strlen(old);
 	newb.bv_val = (char *)new_pw;
 	newb.bv_len = strlen(new_pw);
-	pipe_block(&g);
+	gpc_sigpipe_block(&g);
 	if ((rc = ldap_passwd(ld, &user, &oldb, &newb, sctrls, NULL, &msgid)) == LDAP_SUCCESS)
 		rc = await_result(ld, msgid, &rctrls);
-	pipe_restore(&g);
+	gpc_sigpipe_restore(&g);
 	parse_pwpolicy(ld, rctrls, &pp);
 	ldap_controls_free(rctrls);
 	if (rc == LDAP_SUCCESS)

@@ -607,25 +607,6 @@ in_jurisdiction(const struct gpc_bureau *b, const char *region)
 	return 0;
 }
 
-/* The most local configured bureau whose jurisdiction covers region, or NULL. */
-static const struct gpc_bureau *
-bureau_for(const struct gpc_cfg *cfg, const char *region)
-{
-	const struct gpc_bureau *best = NULL;
-	size_t i, j, bestlen = 0;
-
-	for (i = 0; region != NULL && i < cfg->nbureaus; i++)
-		for (j = 0; j < cfg->bureaus[i].njurisdiction; j++) {
-			const char *pre = cfg->bureaus[i].jurisdiction[j];
-
-			if (strncmp(region, pre, strlen(pre)) == 0 && strlen(pre) > bestlen) {
-				best = &cfg->bureaus[i];
-				bestlen = strlen(pre);
-			}
-		}
-	return best;
-}
-
 static void
 check_jurisdiction(struct plan *p, const struct gpc_bureau *b, const char *region)
 {
@@ -712,7 +693,7 @@ static void
 verification_request(struct gpc_engine *e, struct plan *p, const struct gpc_doc *d,
     const char *region)
 {
-	const struct gpc_bureau *b = bureau_for(e->cfg, region);
+	const struct gpc_bureau *b = gpc_cfg_bureau_for(e->cfg, region);
 	json_t *n = notice_new(e, "verification_request", d->id);
 	char name[128];
 
@@ -2411,7 +2392,7 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 			json_decref(n);
 			goto out;
 		}
-		b = bureau_for(e->cfg, u != NULL ? u->region : NULL);
+		b = gpc_cfg_bureau_for(e->cfg, u != NULL ? u->region : NULL);
 		json_object_set_new(n, "to", b != NULL ? json_pack("{s:s}", "bureau", b->issuer) :
 		    json_pack("{s:s}", "region", u != NULL ? u->region : ""));
 		unit_free(u);

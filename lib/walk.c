@@ -10,40 +10,8 @@
 #include "cfg.h"
 #include "dir.h"
 #include "err.h"
+#include "sigpipe.h"
 #include "walk.h"
-
-/* As in dir.c: block SIGPIPE while libldap talks, discard one that came. */
-struct guard {
-	sigset_t old;
-	int active;
-};
-
-static void
-guard_on(struct guard *g)
-{
-	sigset_t s;
-
-	sigemptyset(&s);
-	sigaddset(&s, SIGPIPE);
-	g->active = pthread_sigmask(SIG_BLOCK, &s, &g->old) == 0;
-}
-
-static void
-guard_off(struct guard *g)
-{
-	sigset_t s, pending;
-	struct timespec zero = { 0, 0 };
-
-	if (!g->active)
-		return;
-	if (!sigismember(&g->old, SIGPIPE)) {
-		sigemptyset(&s);
-		sigaddset(&s, SIGPIPE);
-		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
-			(void)sigtimedwait(&s, NULL, &zero);
-	}
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
 
 int
 gpc_dir_walk(struct gpc_dir *d, const char *base, const char *filter, char **attrs,
@@ -62,7 +30,7 @@ gpc_dir_walk(struct gpc_dir *d, const char *base, const char *filter, char **att
 	for (;;) {
 		LDAPControl *pc = NULL, *ctrls[2] = { NULL, NULL }, **rctrls = NULL;
 		LDAPMessage *res = NULL, *en;
-		struct guard g;
+		struct gpc_sigpipe g;
 		int err = LDAP_SUCCESS;
 		char *matched = NULL, *text = NULL;
 
@@ -72,10 +40,10 @@ gpc_dir_walk(struct gpc_dir *d, const char *base, const char *filter, char **att
 			break;
 		}
 		ctrls[0] = pc;
-		guard_on(&g);
+		gpc_sigpipe_block(&g);
 		rc = ldap_search_ext_s(ld, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, ctrls, NULL,
 		    &op, 0, &res);
-		guard_off(&g);
+		gpc_sigpipe_restore(&g);
 		ldap_control_free(pc);
 		if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
 			if (ldap_parse_result(ld, res, &err, &matched, &text, NULL, &rctrls, 0) !=

@@ -563,6 +563,33 @@ session_cleanup(pam_handle_t *pamh, void *data, int error_status)
 	gpc_session_free(data);
 }
 
+/*
+ * What both session stages start with: the configuration and whom the
+ * session is for (the login is over: known, nobody is asked).  On success
+ * *cfg is the caller's and req points at the handle's items.
+ */
+static int
+session_begin(pam_handle_t *pamh, int argc, const char **argv, struct gpc_log *lg,
+    struct gpc_cfg **cfg, struct gpc_session_req *req)
+{
+	struct opts o;
+
+	parse_args(pamh, argc, argv, &o);
+	lg->max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
+	if (load_config(pamh, &o, cfg) != GPC_OK)
+		return PAM_SESSION_ERR;
+	memset(req, 0, sizeof(*req));
+	if ((req->user = item_str(pamh, PAM_USER)) == NULL || *req->user == '\0') {
+		gpc_cfg_free(*cfg);
+		*cfg = NULL;
+		return PAM_SESSION_ERR;
+	}
+	req->service = item_str(pamh, PAM_SERVICE);
+	req->rhost = item_str(pamh, PAM_RHOST);
+	req->tty = item_str(pamh, PAM_TTY);
+	return PAM_SUCCESS;
+}
+
 PAM_EXTERN int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -570,30 +597,16 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct gpc_session_req req;
 	struct gpc_session *s = NULL;
 	struct gpc_cfg *cfg = NULL;
-	struct opts o;
-	const char *user = NULL;
 	int r, pr;
 
 	(void)flags;
-	parse_args(pamh, argc, argv, &o);
-	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
-	if (load_config(pamh, &o, &cfg) != GPC_OK)
-		return PAM_SESSION_ERR;
-	/* The login is over: whom it was for is known, nobody is asked. */
-	if ((user = item_str(pamh, PAM_USER)) == NULL || *user == '\0') {
-		pr = PAM_SESSION_ERR;
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	req.user = user;
-	req.service = item_str(pamh, PAM_SERVICE);
-	req.rhost = item_str(pamh, PAM_RHOST);
-	req.tty = item_str(pamh, PAM_TTY);
+	if ((pr = session_begin(pamh, argc, argv, &lg, &cfg, &req)) != PAM_SUCCESS)
+		return pr;
 	r = gpc_session_open(cfg, &lg, &req, note_get(pamh), time(NULL), &s);
 	pr = pam_code(r, MAP_SESSION, PAM_SUCCESS);
 	if (r != GPC_OK) {
 		if (r != GPC_ERR_NOTFOUND)
-			pam_syslog(pamh, LOG_ERR, "session of %.64s not recorded: %s", user,
+			pam_syslog(pamh, LOG_ERR, "session of %.64s not recorded: %s", req.user,
 			    gpc_strerror(r));
 		goto out;
 	}
@@ -616,36 +629,21 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct gpc_session_req req;
 	struct gpc_cfg *cfg = NULL;
 	const void *s = NULL;
-	struct opts o;
-	const char *user = NULL;
 	int r, pr;
 
 	(void)flags;
-	parse_args(pamh, argc, argv, &o);
-	lg.max_prio = o.debug ? LOG_DEBUG : LOG_INFO;
-	if (load_config(pamh, &o, &cfg) != GPC_OK)
-		return PAM_SESSION_ERR;
-	/* The login is over: whom it was for is known, nobody is asked. */
-	if ((user = item_str(pamh, PAM_USER)) == NULL || *user == '\0') {
-		pr = PAM_SESSION_ERR;
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	req.user = user;
-	req.service = item_str(pamh, PAM_SERVICE);
-	req.rhost = item_str(pamh, PAM_RHOST);
-	req.tty = item_str(pamh, PAM_TTY);
+	if ((pr = session_begin(pamh, argc, argv, &lg, &cfg, &req)) != PAM_SUCCESS)
+		return pr;
 	if (pam_get_data(pamh, SESSION_DATA, &s) != PAM_SUCCESS)
 		s = NULL;
 	r = gpc_session_close(cfg, &lg, &req, s, note_get(pamh));
 	pr = pam_code(r, MAP_SESSION, PAM_SUCCESS);
 	if (r != GPC_OK && r != GPC_ERR_NOTFOUND)
-		pam_syslog(pamh, LOG_ERR, "end of session of %.64s not recorded: %s", user,
+		pam_syslog(pamh, LOG_ERR, "end of session of %.64s not recorded: %s", req.user,
 		    gpc_strerror(r));
 	/* Closed: a second close is not this session's. */
 	if (s != NULL)
 		(void)pam_set_data(pamh, SESSION_DATA, NULL, NULL);
-out:
 	gpc_cfg_free(cfg);
 	return pr;
 }

@@ -163,25 +163,6 @@ out:
 	return r;
 }
 
-/* The most local bureau whose jurisdiction covers region (as the engine picks). */
-static const struct gpc_bureau *
-bureau_for(const struct gpc_cfg *cfg, const char *region)
-{
-	const struct gpc_bureau *best = NULL;
-	size_t i, j, bestlen = 0;
-
-	for (i = 0; region != NULL && i < cfg->nbureaus; i++)
-		for (j = 0; j < cfg->bureaus[i].njurisdiction; j++) {
-			const char *pre = cfg->bureaus[i].jurisdiction[j];
-
-			if (strncmp(region, pre, strlen(pre)) == 0 && strlen(pre) > bestlen) {
-				best = &cfg->bureaus[i];
-				bestlen = strlen(pre);
-			}
-		}
-	return best;
-}
-
 /*
  * One anomaly notice per unit with a flagged account, to the bureau of the
  * unit's region: the region its events or the directory named, else the
@@ -241,7 +222,7 @@ notify(struct ctl *c, json_t *model, size_t *sent)
 			snprintf(region, sizeof(region), "%.6s", unit + 2);
 			json_object_set_new(v, "region", json_string(region));
 		}
-		if ((b = bureau_for(c->cfg, region)) != NULL)
+		if ((b = gpc_cfg_bureau_for(c->cfg, region)) != NULL)
 			json_object_set_new(v, "to", json_pack("{s:s}", "bureau", b->issuer));
 		else {
 			fprintf(stderr, PROG ": warning: no bureau configured for region %s (unit "
