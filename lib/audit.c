@@ -206,6 +206,29 @@ out:
 	return r;
 }
 
+/*
+ * The lock, waited for at most LOCK_WAIT_MS: anyone who can open the file
+ * (a log reader) can hold a lock on it, and a login must not wait for them.
+ * Past the bound the line is not written (the caller's sink still gets it)
+ * and GPC_ERR_TIMEOUT says why.
+ */
+#define LOCK_WAIT_MS 2000
+
+static int
+lock_bounded(int fd)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int waited = 0;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+		waited += 10;
+	}
+	return 0;
+}
+
 /* How far back an idempotent event looks for itself. */
 #define ONCE_WINDOW (1024 * 1024)
 
@@ -246,9 +269,10 @@ append(struct gpc_audit *a, json_t *obj)
 
 	if ((fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0)
 		return GPC_ERR_IO;
-	if (flock(fd, LOCK_EX) != 0) {
+	if (lock_bounded(fd) != 0) {
+		r = errno == EWOULDBLOCK ? GPC_ERR_TIMEOUT : GPC_ERR_IO;
 		close(fd);
-		return GPC_ERR_IO;
+		return r;
 	}
 	/* An event written before a crash is not written again when the work is redone. */
 	if (once != NULL && ((r = seen_recently(fd, once, &seen)) != GPC_OK || seen))

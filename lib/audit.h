@@ -150,7 +150,10 @@ void gpc_audit_close(struct gpc_audit *a);
  * the event's own fields; ts, host, prog, pid, event and prev are added
  * (a field of the same name in fields is ignored).
  * Returns GPC_OK, GPC_ERR_IO (the line could not be written; the event is
- * still copied to the sink), GPC_ERR_CRYPTO, GPC_ERR_NOMEM, GPC_ERR_INVAL.
+ * still copied to the sink), GPC_ERR_TIMEOUT (another process held the file's
+ * lock for 2 s — anyone who can open the file can lock it, and a login must
+ * not wait for a log reader: the line is not written, the sink has it),
+ * GPC_ERR_CRYPTO, GPC_ERR_NOMEM, GPC_ERR_INVAL.
  * A fragment left by a writer that died mid-line is ended with a newline
  * first, so it stays a line of its own (and verify reports it).
  * Safe from many processes and threads at once (one lock per line).

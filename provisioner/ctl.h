@@ -57,6 +57,13 @@ int need_engine(struct ctl *c);
 /* Print a JSON value, indented, keys sorted. */
 void print_json(json_t *j);
 
+/*
+ * From here on, stdout writes control characters and bidirectional
+ * overrides as '?' (human output shows what applicants wrote).  Not for
+ * --json, whose strings are data.
+ */
+void ctl_clean_stdout(void);
+
 /* Print a document's result for people. */
 void print_result(json_t *res);
 

@@ -307,3 +307,97 @@ out:
 	json_decref(fields);
 	return r;
 }
+
+/*
+ * Human output carries what applicants wrote (unit names, addresses, a
+ * bureau's reasons): a control character or a bidirectional override in it
+ * would move the cursor, retitle the window or reorder what the
+ * administrator reads.  This stream writes everything but those, as '?'.
+ */
+struct clean {
+	FILE *out;
+	unsigned char held[3]; /* the start of a UTF-8 sequence cut by a write */
+	size_t nheld;
+};
+
+/* Length of the sequence at p that must not reach a terminal, or 0. */
+static size_t
+unsafe_at(const unsigned char *p, size_t n)
+{
+	if (p[0] < 0x20 && p[0] != '\n' && p[0] != '\t')
+		return 1;
+	if (p[0] == 0x7f)
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2; /* C1 controls, CSI among them */
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 3; /* LRM, RLM, LRE..RLO */
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 3; /* LRI..PDI */
+	return 0;
+}
+
+static ssize_t
+clean_write(void *cookie, const char *buf, size_t size)
+{
+	struct clean *cl = cookie;
+	unsigned char tmp[4096 + 3];
+	size_t n = 0, i, k, u;
+
+	memcpy(tmp, cl->held, cl->nheld);
+	n = cl->nheld;
+	cl->nheld = 0;
+	if (size > sizeof(tmp) - n)
+		size = sizeof(tmp) - n; /* stdio calls again with the rest */
+	memcpy(tmp + n, buf, size);
+	n += size;
+	/* keep an unfinished 0xc2 / 0xe2 sequence for the next write */
+	for (k = 1; k <= 2 && k <= n; k++)
+		if ((tmp[n - k] == 0xc2 && k == 1) || (tmp[n - k] == 0xe2 && k <= 2)) {
+			memcpy(cl->held, tmp + n - k, k);
+			cl->nheld = k;
+			n -= k;
+			break;
+		}
+	for (i = 0; i < n; i += u ? u : 1) {
+		if ((u = unsafe_at(tmp + i, n - i)) != 0)
+			fputc('?', cl->out);
+		else
+			fputc(tmp[i], cl->out);
+	}
+	return (ssize_t)size;
+}
+
+static int
+clean_close(void *cookie)
+{
+	struct clean *cl = cookie;
+
+	fwrite(cl->held, 1, cl->nheld, cl->out);
+	fflush(cl->out);
+	free(cl);
+	return 0;
+}
+
+void
+ctl_clean_stdout(void)
+{
+	cookie_io_functions_t io = { NULL, clean_write, NULL, clean_close };
+	struct clean *cl = calloc(1, sizeof(*cl));
+	FILE *f;
+	int fd;
+
+	if (cl == NULL || (fd = dup(STDOUT_FILENO)) < 0 ||
+	    (cl->out = fdopen(fd, "w")) == NULL) {
+		free(cl);
+		return;
+	}
+	if ((f = fopencookie(cl, "w", io)) == NULL) {
+		fclose(cl->out);
+		free(cl);
+		return;
+	}
+	fflush(stdout);
+	stdout = f;
+}

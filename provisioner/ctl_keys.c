@@ -78,7 +78,8 @@ keys_rotate(struct ctl *c, int argc, char **argv)
 			break;
 		case 'l':
 			limit = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || limit == 0) {
+			/* strtoul takes "-5" as a huge number: digits only */
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || limit == 0) {
 				fprintf(stderr, PROG ": --limit wants a positive number\n");
 				return EXIT_USAGE;
 			}

@@ -73,6 +73,8 @@ main(int argc, char **argv)
 			misplaced(argc, argv, i, k);
 			return EXIT_USAGE;
 		}
+	if (!c.json)
+		ctl_clean_stdout();
 	for (int k = 0; commands[k].name != NULL; k++)
 		if (strcmp(commands[k].name, argv[i]) == 0) {
 			ex = commands[k].fn(&c, argc - i, argv + i);
@@ -80,6 +82,7 @@ main(int argc, char **argv)
 		}
 	ex = ctl_usage("unknown command %.64s", argv[i]);
 out:
+	fclose(stdout); /* the clean stream passes on what it still holds */
 	gpc_audit_close(c.audit);
 	gpc_engine_free(c.engine);
 	gpc_cfg_free(c.cfg);

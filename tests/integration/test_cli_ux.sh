@@ -243,4 +243,21 @@ t_ok "the QR code is at most 49 columns wide (version 6 with its quiet zone)" \
     <<<"$qr")" -le 49
 t_ok "... and at most 25 lines high" test "$(lines "$qr")" -le 25
 
+# --- what applicants wrote cannot drive the administrator's terminal ---------------------------
+fx_doc register 9 0 --id APP-ESC >"$T/esc.json"
+python3 - "$T/esc.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["unit"]["name"] = "Evil\x1b]0;pwned\x07\x1b[2J\u202eemaN"
+doc["unit"]["address"] = "line\x1b[1A\x1b[2Kover\u2066x\u2069"
+json.dump(doc, open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+fx_process "$T/esc.json"
+ctl unit show 12150125900712716A >"$T/esc.out" 2>&1
+t_ok "unit show prints the unit" grep -q "Evil" "$T/esc.out"
+t_fails "... without its escape sequences" grep -q $'\x1b' "$T/esc.out"
+t_fails "... or its bidirectional overrides" grep -q $'\u202e\|\u2066' "$T/esc.out"
+t_ok "--json keeps the data as it is (escaped by JSON)" \
+    grep -qi '\\u001b' <(ctl --json unit show 12150125900712716A)
+
 t_done
