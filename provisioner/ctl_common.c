@@ -338,21 +338,19 @@ unsafe_at(const unsigned char *p, size_t n)
 	return 0;
 }
 
-static ssize_t
-clean_write(void *cookie, const char *buf, size_t size)
+/* Passes on the bytes of one chunk, holding a UTF-8 start cut at its end. */
+static void
+clean_chunk(struct clean *cl, const char *buf, size_t size)
 {
-	struct clean *cl = cookie;
 	unsigned char tmp[4096 + 3];
-	size_t n = 0, i, k, u;
+	size_t n, i, k, u;
 
 	memcpy(tmp, cl->held, cl->nheld);
 	n = cl->nheld;
 	cl->nheld = 0;
-	if (size > sizeof(tmp) - n)
-		size = sizeof(tmp) - n; /* stdio calls again with the rest */
 	memcpy(tmp + n, buf, size);
 	n += size;
-	/* keep an unfinished 0xc2 / 0xe2 sequence for the next write */
+	/* keep an unfinished 0xc2 / 0xe2 sequence for the next chunk */
 	for (k = 1; k <= 2 && k <= n; k++)
 		if ((tmp[n - k] == 0xc2 && k == 1) || (tmp[n - k] == 0xe2 && k <= 2)) {
 			memcpy(cl->held, tmp + n - k, k);
@@ -365,6 +363,22 @@ clean_write(void *cookie, const char *buf, size_t size)
 			fputc('?', cl->out);
 		else
 			fputc(tmp[i], cl->out);
+	}
+}
+
+/*
+ * glibc reads a short count from a cookie's write as an error and drops the
+ * rest, so every byte handed over is taken, in chunks.
+ */
+static ssize_t
+clean_write(void *cookie, const char *buf, size_t size)
+{
+	size_t done = 0, part;
+
+	while (done < size) {
+		part = size - done < 4096 ? size - done : 4096;
+		clean_chunk(cookie, buf + done, part);
+		done += part;
 	}
 	return (ssize_t)size;
 }

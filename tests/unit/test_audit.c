@@ -12,7 +12,9 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 
 #define WRITERS 8
 #define PER_WRITER 1000
+#define ROUNDS 10 /* barriers per writer: no writer can run its 1000 lines alone */
 
 static char dir[64];
 static char shared[128]; /* the file the writers made, kept for the tamper tests */
@@ -105,8 +108,20 @@ eight_writers_times_1000_lines_never_interleave_or_get_lost(void **state)
 	char **lines, why[256], byte;
 	size_t n, i, nlines = 0, bad = 0;
 	int next[WRITERS] = { 0 }, last_writer = -1, switches = 0;
+	pthread_barrierattr_t ba;
+	pthread_barrier_t *round;
 
 	(void)state;
+	/*
+	 * On a fast machine one writer can finish its lines inside one time
+	 * slice; a barrier shared by the processes every PER_WRITER / ROUNDS
+	 * lines makes them all write at the same time.
+	 */
+	round = mmap(NULL, sizeof(*round), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(round != MAP_FAILED);
+	assert_int_equal(pthread_barrierattr_init(&ba), 0);
+	assert_int_equal(pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED), 0);
+	assert_int_equal(pthread_barrier_init(round, &ba, WRITERS), 0);
 	assert_int_equal(pipe(go), 0);
 	for (w = 0; w < WRITERS; w++) {
 		pids[w] = fork();
@@ -121,12 +136,17 @@ eight_writers_times_1000_lines_never_interleave_or_get_lost(void **state)
 				_exit(3);
 			if (gpc_audit_open(shared, "test_audit", NULL, &a) != GPC_OK)
 				_exit(2);
-			for (i = 0; i < PER_WRITER && r == 0; i++) {
-				json_t *f = json_pack("{s:i, s:i, s:s}", "writer", w, "seq", (int)i,
+			for (i = 0; i < PER_WRITER; i++) { /* to the end: the others wait at the barrier */
+				json_t *f;
+
+				if (i % (PER_WRITER / ROUNDS) == 0)
+					(void)pthread_barrier_wait(round);
+				f = json_pack("{s:i, s:i, s:s}", "writer", w, "seq", (int)i,
 				    "pad", "some text so that lines are a few hundred bytes long, "
 				    "longer than one write of a careless implementation might be");
 
-				r = gpc_audit_event(a, "test", f) != GPC_OK;
+				if (r == 0)
+					r = gpc_audit_event(a, "test", f) != GPC_OK;
 				json_decref(f);
 			}
 			gpc_audit_close(a);
@@ -173,11 +193,13 @@ eight_writers_times_1000_lines_never_interleave_or_get_lost(void **state)
 	for (w = 0; w < WRITERS; w++)
 		assert_int_equal(next[w], PER_WRITER);
 	/* the writers did run at the same time (else this proved nothing) */
-	assert_true(switches > 2 * WRITERS);
+	assert_true(switches >= ROUNDS * WRITERS - 1);
 	free_lines(lines);
 	assert_int_equal(gpc_audit_verify(shared, &nlines, &bad, why, sizeof(why)), GPC_OK);
 	assert_int_equal(nlines, WRITERS * PER_WRITER + 1);
 	assert_int_equal(bad, 0);
+	pthread_barrier_destroy(round);
+	munmap(round, sizeof(*round));
 }
 
 static void
