@@ -540,6 +540,7 @@ gpc_cfg_load(const char *path, struct gpc_cfg **out, char *err, size_t errlen)
 	config_t lc;
 	FILE *f = NULL;
 	struct stat st;
+	char why[128];
 	int fd = -1, r;
 
 	*out = NULL;
@@ -549,7 +550,8 @@ gpc_cfg_load(const char *path, struct gpc_cfg **out, char *err, size_t errlen)
 		path = GPC_CFG_DEFAULT;
 	p.file = path;
 	config_init(&lc);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO in its place is refused below, not waited on */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (err != NULL)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		r = GPC_ERR_IO;
@@ -561,19 +563,13 @@ gpc_cfg_load(const char *path, struct gpc_cfg **out, char *err, size_t errlen)
 		r = GPC_ERR_PERM;
 		goto out;
 	}
-	/* Whoever can write the config can point logins at their own directory. */
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	/*
+	 * Whoever can write the config can point logins at their own directory:
+	 * the rule of every file that decides what is trusted (util.h).
+	 */
+	if ((r = gpc_check_trusted_stat(&st, why, sizeof(why))) != GPC_OK) {
 		if (err != NULL)
-			snprintf(err, errlen, "%s: owned by uid %u, must be owned by root or you "
-			    "(uid %u): refused", path, (unsigned)st.st_uid, (unsigned)geteuid());
-		r = GPC_ERR_PERM;
-		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		if (err != NULL)
-			snprintf(err, errlen, "%s: mode %04o, must not be writable by group or "
-			    "others: refused", path, (unsigned)(st.st_mode & 07777));
-		r = GPC_ERR_PERM;
+			snprintf(err, errlen, "%s: %s: refused", path, why);
 		goto out;
 	}
 	if ((f = fdopen(fd, "r")) == NULL) {

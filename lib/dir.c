@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dir.h"
+#include "doc.h"
 #include "err.h"
 #include "sigpipe.h"
 #include "util.h"
@@ -943,9 +944,34 @@ doc_dn(const struct gpc_dir *d, const char *ou, const char *doc_id, char **out)
 }
 
 int
-gpc_dir_record_dn(const struct gpc_dir *d, const char *doc_id, char **out)
+gpc_dir_record_key(enum gpc_record_ns ns, const char *issuer, const char *id, char **out)
 {
-	return doc_dn(d, "records", doc_id, out);
+	int n;
+
+	*out = NULL;
+	/* ids and issuers never hold ':', so no two keys can be read alike */
+	if (!gpc_doc_id_valid(id) || (ns == GPC_RECORD_DECISION && !gpc_doc_id_valid(issuer)))
+		return GPC_ERR_INVAL;
+	switch (ns) {
+	case GPC_RECORD_APPLICATION:
+		n = gpc_asprintf(out, "a:%s", id);
+		break;
+	case GPC_RECORD_DECISION:
+		n = gpc_asprintf(out, "d:%s:%s", issuer, id);
+		break;
+	case GPC_RECORD_DEADLINE:
+		n = gpc_asprintf(out, "x:%s", id);
+		break;
+	default:
+		return GPC_ERR_INVAL;
+	}
+	return n < 0 ? GPC_ERR_NOMEM : GPC_OK;
+}
+
+int
+gpc_dir_record_dn(const struct gpc_dir *d, const char *key, char **out)
+{
+	return doc_dn(d, "records", key, out);
 }
 
 int
@@ -1313,6 +1339,9 @@ user_bind_start(struct gpc_dir *d, const char *dn, const char *password, LDAP **
 	int r, rc;
 
 	*ld = NULL;
+	/* Too long to be anyone's password: wrong, whatever the server would make of it. */
+	if (strnlen(password, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX)
+		return GPC_ERR_BADPASS;
 	if ((r = connect_uri(d, d->uri, d->cfg->network_timeout_ms, t, ld)) != GPC_OK)
 		return r;
 	cred.bv_val = (char *)password;

@@ -130,7 +130,28 @@ int gpc_dir_dn_escape(const char *value, char **out);
 int gpc_dir_unit_dn(const struct gpc_dir *d, const char *unit_code, char **out);
 int gpc_dir_account_dn(const struct gpc_dir *d, const char *unit_code, const char *uid,
     char **out);
-int gpc_dir_record_dn(const struct gpc_dir *d, const char *doc_id, char **out);
+
+/*
+ * Records (ou=records) are kept apart by kind of document, so that no
+ * document can take another kind's id, nor one bureau another's: the record
+ * key, the RDN value gpcDocId=<key>, is "a:<id>" for an application,
+ * "d:<issuer>:<id>" for a bureau's decision and "x:<id>" for a consequence
+ * the engine decides itself (a passed deadline).  ou=applications entries
+ * keep the plain application id (decisions name it).
+ * gpc_dir_record_key: id must pass gpc_doc_id_valid(), issuer (only with
+ * GPC_RECORD_DECISION, else ignored) the same rule — so ':' never occurs in
+ * either.  *out malloc'd.  GPC_OK, GPC_ERR_INVAL, GPC_ERR_NOMEM.
+ */
+enum gpc_record_ns {
+	GPC_RECORD_APPLICATION,
+	GPC_RECORD_DECISION,
+	GPC_RECORD_DEADLINE,
+};
+int gpc_dir_record_key(enum gpc_record_ns ns, const char *issuer, const char *id,
+    char **out);
+
+/* The DN of the record with this key (gpc_dir_record_key()). */
+int gpc_dir_record_dn(const struct gpc_dir *d, const char *key, char **out);
 int gpc_dir_application_dn(const struct gpc_dir *d, const char *doc_id, char **out);
 
 /* An account with its unit, as one login or one command needs it. */
@@ -188,10 +209,21 @@ void gpc_account_free(struct gpc_account *a);
 int gpc_account_usable(const struct gpc_account *a);
 
 /*
+ * The longest password (bytes) ever sent to the directory, in a bind, a
+ * Password Modify or an enrollment: a longer one is wrong (or, as a new
+ * password, refused as too long) before anything is sent.  Without it the
+ * caller's input would choose the outcome: slapd drops an anonymous
+ * connection whose request exceeds its sockbuf_max_incoming (256 KiB), so
+ * a huge "password" read as "directory unavailable".
+ */
+#define GPC_PASSWORD_MAX 1024
+
+/*
  * Verify a password by a simple bind as dn on a second connection to the
  * server this session uses; the session's own identity is untouched.  An
  * empty password is refused before any bind (RFC 4513 §5.1.2: an empty
- * password is an unauthenticated bind, which succeeds).
+ * password is an unauthenticated bind, which succeeds), and so is one over
+ * GPC_PASSWORD_MAX bytes.
  * Returns GPC_OK, GPC_ERR_BADPASS (wrong, or the account is locked by
  * ppolicy: slapd answers the same), GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT,
  * GPC_ERR_TLS, GPC_ERR_NOMEM.
@@ -203,8 +235,9 @@ int gpc_dir_check_password(struct gpc_dir *d, const char *dn, const char *passwo
  * trip shorter: after the account search, the unit read and the user's bind
  * (on its second connection, whose TCP and TLS set-up overlaps the read)
  * are in flight at the same time.  The bind happens whatever the account's
- * state; judge gpc_account_usable() as before.  password may be NULL or
- * empty: no bind is sent and *pw_status is GPC_ERR_BADPASS.
+ * state; judge gpc_account_usable() as before.  password may be NULL,
+ * empty or over GPC_PASSWORD_MAX: no bind is sent and *pw_status is
+ * GPC_ERR_BADPASS.
  * On GPC_OK, *out is as from gpc_dir_find_account() and *pw_status is what
  * gpc_dir_check_password() would have returned.  Other returns are
  * gpc_dir_find_account()'s; *out is then NULL and *pw_status meaningless.

@@ -84,6 +84,17 @@ gpc_doc_id_valid(const char *id)
 	return 1;
 }
 
+const char *
+gpc_doc_json_error(json_error_t *err)
+{
+	/* jansson quotes the text near the error: it may be an ID number. */
+	char *near = strstr(err->text, " near ");
+
+	if (near != NULL)
+		*near = '\0';
+	return err->text;
+}
+
 /*
  * A field of the schema: its name, whether it is required, and, for objects,
  * its members.  One table per document shape drives the unknown-field and
@@ -419,15 +430,10 @@ gpc_doc_parse(const char *buf, size_t len, enum gpc_doc_type expect, time_t now,
 	/* Duplicate keys let two readers see two documents: refuse them. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL || !json_is_object(root)) {
-		if (root == NULL) {
-			/* jansson quotes the text near the error: it may be an ID number. */
-			char *near = strstr(jerr.text, " near ");
-
-			if (near != NULL)
-				*near = '\0';
+		if (root == NULL)
 			reason(&c, "malformed_json", "", "line %d column %d: %.80s", jerr.line,
-			    jerr.column, jerr.text);
-		} else
+			    jerr.column, gpc_doc_json_error(&jerr));
+		else
 			reason(&c, "malformed_json", "", "the document must be a JSON object");
 		r = c.nomem ? GPC_ERR_NOMEM : GPC_ERR_FORMAT;
 		goto out;

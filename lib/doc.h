@@ -23,6 +23,13 @@
 #define GPC_APPLICATION_TYPE "gpcgate.application/1"
 #define GPC_DECISION_TYPE "gpcgate.decision/1"
 
+/*
+ * The largest document, in bytes (64 KiB).  A pending change or handover
+ * is kept sealed whole (GPC_SEAL_MAX_PLAINTEXT, seal.h): a larger one could
+ * be neither applied nor refused, so the spool refuses it at once.
+ */
+#define GPC_DOC_MAX (64 * 1024)
+
 /* One reason a document was refused: {code, field, message}. */
 struct gpc_reason {
 	char code[40];
@@ -106,5 +113,13 @@ void gpc_doc_free(struct gpc_doc *doc);
 
 /* Whether an id is syntactically usable: 1-64 of [A-Za-z0-9._-], no leading dot. */
 int gpc_doc_id_valid(const char *id);
+
+/*
+ * jansson's error message without the input it quotes (" near '...'"),
+ * which may be an ID number or a phone: every message about a document
+ * that failed to parse goes through this.  Cuts err->text in place and
+ * returns it.  Thread-safe (touches only *err).
+ */
+const char *gpc_doc_json_error(json_error_t *err);
 
 #endif

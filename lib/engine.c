@@ -61,6 +61,14 @@ now_of(const struct gpc_engine *e)
 	return e->clock != NULL ? e->clock(e->clock_ctx) : time(NULL);
 }
 
+static const char *
+file_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
 static void
 plan_init(struct plan *p)
 {
@@ -386,6 +394,7 @@ out:
 
 /* A record of ou=records. */
 struct record {
+	char *dn;  /* where it is: its plan is sealed to it */
 	char *outcome, *digest, *result, *plan;
 };
 
@@ -394,6 +403,7 @@ record_free(struct record *rec)
 {
 	if (rec == NULL)
 		return;
+	free(rec->dn);
 	free(rec->outcome);
 	free(rec->digest);
 	free(rec->result);
@@ -401,8 +411,9 @@ record_free(struct record *rec)
 	free(rec);
 }
 
+/* The record whose RDN value is rdn_value, or *out NULL. */
 static int
-load_record(struct gpc_engine *e, const char *id, struct record **out)
+load_record_at(struct gpc_engine *e, const char *rdn_value, struct record **out)
 {
 	static char *attrs[] = { "gpcOutcome", "gpcDocDigest", "gpcResult", "gpcPlan", NULL };
 	LDAPMessage *res = NULL, *en;
@@ -411,7 +422,7 @@ load_record(struct gpc_engine *e, const char *id, struct record **out)
 	int r;
 
 	*out = NULL;
-	if ((r = gpc_dir_record_dn(e->dir, id, &dn)) != GPC_OK)
+	if ((r = gpc_dir_record_dn(e->dir, rdn_value, &dn)) != GPC_OK)
 		return r;
 	r = gpc_dir_search(e->dir, dn, LDAP_SCOPE_BASE, "(objectClass=gpcRecord)", attrs, 1,
 	    &res);
@@ -425,6 +436,8 @@ load_record(struct gpc_engine *e, const char *id, struct record **out)
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
+	rec->dn = dn;
+	dn = NULL; /* transferred */
 	rec->outcome = gpc_dir_get(e->dir, en, "gpcOutcome");
 	rec->digest = gpc_dir_get(e->dir, en, "gpcDocDigest");
 	rec->result = gpc_dir_get(e->dir, en, "gpcResult");
@@ -440,6 +453,23 @@ out:
 	free(dn);
 	ldap_msgfree(res);
 	return r;
+}
+
+/*
+ * The record of a document by its key (gpc_dir_record_key), or *out NULL.
+ * Records written before ids had namespaces are keyed by the bare id: one
+ * found there counts as this document's, whatever its kind, so an upgrade
+ * never applies an old id a second time.
+ */
+static int
+load_record(struct gpc_engine *e, const char *key, struct record **out)
+{
+	const char *colon = strrchr(key, ':');
+	int r;
+
+	if ((r = load_record_at(e, key, out)) != GPC_OK || *out != NULL || colon == NULL)
+		return r;
+	return load_record_at(e, colon + 1, out);
 }
 
 /* Count the live accounts (not terminated or denied) of one identity. */
@@ -1406,13 +1436,104 @@ out:
 
 /* ---- check ----------------------------------------------------------------------- */
 
+/* Whether a reason about this field was recorded already. */
 static int
-plan_document(struct gpc_engine *e, const char *path, const char *sig_path,
-    const struct gpc_doc *d, const char *raw, size_t len, const char *digest, struct plan *p)
+has_field(const struct gpc_reasons *rs, const char *field)
 {
-	const struct gpc_bureau *b = NULL;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (strcmp(rs->v[i].field, field) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the bureau a decision names signed exactly these bytes.  Asked
+ * before anything the decision says is believed — its id included, and
+ * whether or not it is well formed: an issuer not configured (or not
+ * readable), a signature missing, not a regular file, too large or not
+ * verifying with a certificate pinned for the issuer makes it untrusted
+ * (p->untrusted and the reason).  Trusted: *bureau and p->signer are set.
+ * sig_path: the signature to use (gpcgatectl check), or NULL for the
+ * spool's (never followed).  Returns GPC_OK whatever the verdict;
+ * GPC_ERR_CRYPTO (the check itself failed: nothing decided, try again),
+ * GPC_ERR_IO, GPC_ERR_NOMEM.
+ */
+static int
+check_signed(struct gpc_engine *e, const char *path, const char *sig_path,
+    const struct gpc_doc *d, const char *raw, size_t len, struct plan *p,
+    const struct gpc_bureau **bureau)
+{
+	const struct gpc_bureau *b;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	int sm2 = 0, r;
+	enum gpc_sig_result sr;
+	struct gpc_sig_detail det;
+	char *buf = NULL, why[160], name[160];
+
+	*bureau = NULL;
+	if ((b = gpc_cfg_bureau(e->cfg, d->issuer)) == NULL || !gpc_doc_id_valid(d->issuer)) {
+		/* a missing or malformed issuer was said by the parser already */
+		if (d->issuer != NULL && !has_field(&p->rs, "issuer"))
+			gpc_reasons_add(&p->rs, "issuer_not_configured", "issuer",
+			    "no bureau %.16s in provisioner.bureaus", d->issuer);
+		p->untrusted = 1;
+		return GPC_OK;
+	}
+	if (sig_path != NULL) {
+		size_t sl = strlen(sig_path);
+
+		sm2 = sl > 4 && strcmp(sig_path + sl - 4, ".sig") == 0;
+		r = gpc_read_regular_file(sig_path, 64 * 1024, 0, &buf, &siglen);
+		if (r == GPC_ERR_IO && errno == ENOENT)
+			r = GPC_OK;
+		sig = (unsigned char *)buf;
+		snprintf(name, sizeof(name), "%.150s", file_name(sig_path));
+	} else {
+		r = gpc_spool_read_signature(path, &sig, &siglen, &sm2);
+		snprintf(name, sizeof(name), "%.140s.%s", file_name(path), sm2 ? "sig" : "p7s");
+	}
+	if (r == GPC_ERR_INVAL || r == GPC_ERR_PERM) {
+		/* No signature is that large, and a link or a FIFO is none: refuse, unread. */
+		gpc_reasons_add(&p->rs, "signature_malformed", "signature", "%s %s", name,
+		    r == GPC_ERR_INVAL ? "is larger than 64 KiB" :
+		    "is not a regular file: it was not read");
+		p->untrusted = 1;
+		return GPC_OK;
+	}
+	if (r != GPC_OK)
+		return r;
+	sr = gpc_sig_verify_detail((const unsigned char *)raw, len, sig, siglen,
+	    sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, b->certificate, (int64_t)now_of(e),
+	    p->signer, sizeof(p->signer), &det);
+	free(sig);
+	if (sr == GPC_SIG_ERROR)
+		return GPC_ERR_CRYPTO;
+	if (sr != GPC_SIG_OK) {
+		/* what failed and what to do: "no X.json.p7s or X.json.sig next to ..." */
+		gpc_sig_explain(sr, sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, &det,
+		    d->issuer, b->certificate, path, sig_path, why, sizeof(why));
+		gpc_reasons_add(&p->rs, gpc_sig_result_code(sr), "signature", "%s", why);
+		if (sr == GPC_SIG_CERT_INSECURE)
+			gpc_log_msg(e->lg, LOG_ERR, "bureau %.16s: %s", d->issuer, why);
+		p->untrusted = 1;
+		return GPC_OK;
+	}
+	*bureau = b;
+	return GPC_OK;
+}
+
+/*
+ * Step 1 for a well-formed document (a decision's signature is checked
+ * already: b is its bureau).
+ */
+static int
+plan_document(struct gpc_engine *e, const struct gpc_doc *d, const struct gpc_bureau *b,
+    const char *raw, size_t len, const char *digest, struct plan *p)
+{
 	time_t now = now_of(e);
-	int r;
 
 	p->outcome = "rejected";
 	if (d->when > now + e->cfg->max_clock_skew_s)
@@ -1425,55 +1546,6 @@ plan_document(struct gpc_engine *e, const char *path, const char *sig_path,
 		if (strcmp(d->kind, "register") == 0)
 			return plan_register(e, d, digest, p);
 		return plan_pending_application(e, d, raw, len, digest, p);
-	}
-
-	/* A decision counts only if its bureau signed it. */
-	if ((b = gpc_cfg_bureau(e->cfg, d->issuer)) == NULL) {
-		gpc_reasons_add(&p->rs, "issuer_not_configured", "issuer",
-		    "no bureau %.16s in provisioner.bureaus", d->issuer);
-		p->untrusted = 1;
-		return GPC_OK;
-	} else {
-		unsigned char *sig = NULL;
-		size_t siglen = 0;
-		int sm2 = 0;
-		enum gpc_sig_result sr;
-		struct gpc_sig_detail det;
-		char *buf = NULL, why[160];
-
-		if (sig_path != NULL) {
-			size_t sl = strlen(sig_path);
-
-			r = gpc_read_file(sig_path, 64 * 1024, &buf, &siglen);
-			if (r == GPC_ERR_IO && errno == ENOENT)
-				r = GPC_OK;
-			sig = (unsigned char *)buf;
-			sm2 = sl > 4 && strcmp(sig_path + sl - 4, ".sig") == 0;
-		} else
-			r = gpc_spool_read_signature(path, &sig, &siglen, &sm2);
-		if (r == GPC_ERR_INVAL) {
-			/* No signature is that large: refuse, rather than fail on every run. */
-			gpc_reasons_add(&p->rs, "signature_malformed", "signature",
-			    "the signature file is larger than 64 KiB");
-			p->untrusted = 1;
-			return GPC_OK;
-		}
-		if (r != GPC_OK)
-			return r;
-		sr = gpc_sig_verify_detail((const unsigned char *)raw, len, sig, siglen,
-		    sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, b->certificate, (int64_t)now,
-		    p->signer, sizeof(p->signer), &det);
-		free(sig);
-		if (sr == GPC_SIG_ERROR)
-			return GPC_ERR_CRYPTO;
-		if (sr != GPC_SIG_OK) {
-			/* what failed and what to do: "no X.json.p7s or X.json.sig next to ..." */
-			gpc_sig_explain(sr, sm2 ? GPC_SIG_KIND_SM2 : GPC_SIG_KIND_CMS, &det,
-			    d->issuer, b->certificate, path, sig_path, why, sizeof(why));
-			gpc_reasons_add(&p->rs, gpc_sig_result_code(sr), "signature", "%s", why);
-			p->untrusted = 1;
-			return GPC_OK;
-		}
 	}
 	if (strcmp(d->action, "approve") == 0 || strcmp(d->action, "deny") == 0)
 		return plan_approve_deny(e, d, b, p);
@@ -1626,16 +1698,17 @@ result_new(struct gpc_engine *e, const struct gpc_doc *d, const char *file, cons
 	return res;
 }
 
+/* key: the document's record key (gpc_dir_record_key). */
 static int
-add_record(struct gpc_engine *e, const struct gpc_doc *d, const char *digest, struct plan *p,
-    json_t *result, const char *outcome, const char *sealed_plan)
+add_record(struct gpc_engine *e, const char *key, const struct gpc_doc *d, const char *digest,
+    struct plan *p, json_t *result, const char *outcome, const char *sealed_plan)
 {
 	char *dn = NULL, *text = NULL, type[64];
 	json_t *a = json_object();
 	LDAPMod **mods = NULL;
 	int r;
 
-	if ((r = gpc_dir_record_dn(e->dir, d->id, &dn)) != GPC_OK)
+	if ((r = gpc_dir_record_dn(e->dir, key, &dn)) != GPC_OK)
 		goto out;
 	if ((text = json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		r = GPC_ERR_NOMEM;
@@ -1645,7 +1718,7 @@ add_record(struct gpc_engine *e, const struct gpc_doc *d, const char *digest, st
 	    "decision", d->type == GPC_DOC_APPLICATION ? (d->kind ? d->kind : "?") :
 	    (d->action ? d->action : "?"));
 	json_object_set_new(a, "objectClass", json_pack("[s]", "gpcRecord"));
-	attr(a, "gpcDocId", d->id);
+	attr(a, "gpcDocId", key);
 	attr(a, "gpcDocType", type);
 	attr(a, "gpcOutcome", outcome);
 	attr(a, "gpcDocDigest", digest);
@@ -1678,10 +1751,10 @@ out:
 	return r;
 }
 
+/* dn: the record's. */
 static int
-finish_record(struct gpc_engine *e, const char *id, const char *outcome)
+finish_record(struct gpc_engine *e, const char *dn, const char *outcome)
 {
-	char *dn = NULL;
 	json_t *a = json_object();
 	LDAPMod **mods = NULL;
 	int r;
@@ -1689,8 +1762,6 @@ finish_record(struct gpc_engine *e, const char *id, const char *outcome)
 	attr(a, "gpcOutcome", outcome);
 	attr(a, "gpcPlan", NULL);
 	attr_time(a, "gpcProcessedAt", now_of(e));
-	if ((r = gpc_dir_record_dn(e->dir, id, &dn)) != GPC_OK)
-		goto out;
 	if ((mods = mods_from(a, LDAP_MOD_REPLACE)) == NULL) {
 		r = GPC_ERR_NOMEM;
 		goto out;
@@ -1699,24 +1770,22 @@ finish_record(struct gpc_engine *e, const char *id, const char *outcome)
 out:
 	mods_free(mods);
 	json_decref(a);
-	free(dn);
 	return r;
 }
 
-/* Redo a plan left by a crash, then finish its record. */
+/* Redo a plan left by a crash, then finish its record.  id: for the log. */
 static int
 redo(struct gpc_engine *e, const char *id, struct record *rec)
 {
 	unsigned char *text = NULL;
 	size_t len = 0;
 	json_t *ops = NULL, *result = NULL;
-	char *dn = NULL;
 	const char *outcome;
 	int r;
 
-	if ((r = gpc_dir_record_dn(e->dir, id, &dn)) != GPC_OK)
-		goto out;
-	if (rec->plan == NULL || (r = gpc_unseal(e->keys, dn, rec->plan, &text, &len)) != GPC_OK) {
+	/* sealed to the record's DN, wherever it is (an old record keeps its bare id) */
+	if (rec->plan == NULL ||
+	    (r = gpc_unseal(e->keys, rec->dn, rec->plan, &text, &len)) != GPC_OK) {
 		gpc_log_msg(e->lg, LOG_ERR, "document %.64s: its redo plan does not open (%s); "
 		    "it stays unfinished", id, rec->plan == NULL ? "missing" : gpc_strerror(r));
 		r = GPC_ERR_CRYPTO;
@@ -1731,46 +1800,62 @@ redo(struct gpc_engine *e, const char *id, struct record *rec)
 	if ((r = apply_plan(e, ops)) != GPC_OK)
 		goto out;
 	outcome = json_string_value(json_object_get(result, "outcome"));
-	r = finish_record(e, id, outcome != NULL ? outcome : "applied");
+	r = finish_record(e, rec->dn, outcome != NULL ? outcome : "applied");
 out:
 	if (text != NULL)
 		gpc_freezero(text, len);
 	json_decref(ops);
 	json_decref(result);
-	free(dn);
 	return r;
 }
 
 /*
- * Steps 2 and 3 for a checked document: record it (with its sealed plan
- * unless refused), apply the plan, finish the record.  GPC_ERR_EXISTS: its
- * id was recorded meanwhile (the caller treats it as a replay).
+ * Whether a plan is too large to be sealed into its record
+ * (GPC_SEAL_MAX_PLAINTEXT): one that could never be recorded would be
+ * retried for ever.  A document under GPC_DOC_MAX can still ask for more
+ * (an address of '$', escaped three times over), so this is checked too.
  */
 static int
-commit(struct gpc_engine *e, const struct gpc_doc *d, const char *digest, struct plan *p,
-    json_t *res)
+plan_too_large(const struct plan *p)
+{
+	char *text = json_dumps(p->ops, JSON_COMPACT);
+	int big = text == NULL || strlen(text) > GPC_SEAL_MAX_PLAINTEXT;
+
+	gpc_freezero_str(text);
+	return big;
+}
+
+/*
+ * Steps 2 and 3 for a checked document: record it under key (with its
+ * sealed plan unless refused), apply the plan, finish the record.
+ * GPC_ERR_EXISTS: the key was recorded meanwhile (the caller treats it as a
+ * replay).
+ */
+static int
+commit(struct gpc_engine *e, const char *key, const struct gpc_doc *d, const char *digest,
+    struct plan *p, json_t *res)
 {
 	char *plan_text = NULL, *sealed = NULL, *rdn = NULL;
 	int r;
 
 	if (strcmp(p->outcome, "rejected") == 0)
-		return add_record(e, d, digest, p, res, "rejected", NULL);
+		return add_record(e, key, d, digest, p, res, "rejected", NULL);
 	if ((plan_text = json_dumps(p->ops, JSON_COMPACT)) == NULL) {
 		r = GPC_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = gpc_dir_record_dn(e->dir, d->id, &rdn)) != GPC_OK)
+	if ((r = gpc_dir_record_dn(e->dir, key, &rdn)) != GPC_OK)
 		goto out;
 	/* The plan holds names, phones and sealed IDs: sealed to its record. */
 	if ((r = gpc_seal(e->keys, rdn, (const unsigned char *)plan_text, strlen(plan_text),
 	    &sealed)) != GPC_OK)
 		goto out;
-	if ((r = add_record(e, d, digest, p, res, "applying", sealed)) != GPC_OK)
+	if ((r = add_record(e, key, d, digest, p, res, "applying", sealed)) != GPC_OK)
 		goto out;
 	/* The record holds the plan: from here a crash is repaired by redo(). */
 	if ((r = apply_plan(e, p->ops)) != GPC_OK)
 		goto out;
-	r = finish_record(e, d->id, p->outcome);
+	r = finish_record(e, rdn, p->outcome);
 out:
 	gpc_freezero_str(plan_text);
 	free(sealed);
@@ -1832,52 +1917,116 @@ audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const
 
 /* ---- processing ------------------------------------------------------------------------ */
 
-static const char *
-file_name(const char *path)
+/*
+ * The name of a result in results/.  results/<base>.json belongs to the
+ * first document that took it: another document's result goes beside it,
+ * as <base>~<digest12>.json (or <base>~<digest>.json should even that be
+ * taken), so that no result is ever replaced by another document's.  A
+ * document is known by its digest and type; the same one again (a replay,
+ * the run after a crash) keeps its name.  A file that could not be read as
+ * a document has neither and holds no name against a document: a
+ * document's result may replace its result, and its own goes to
+ * <base>~unreadable.json when a document holds <base>.
+ * digest: lower-case hex, NULL for an unreadable file; doc_type: the
+ * result's "document".  out: 201 bytes.  GPC_OK, GPC_ERR_INVAL (base
+ * unusable as a name), GPC_ERR_NOMEM.
+ */
+static int
+result_name(struct gpc_engine *e, const char *base, const char *digest, const char *doc_type,
+    char out[201])
 {
-	const char *s = strrchr(path, '/');
+	char want[72];
+	size_t i, n = 0;
+	char cand[3][201];
+	int r = GPC_OK;
 
-	return s != NULL ? s + 1 : path;
+	snprintf(cand[n++], sizeof(cand[0]), "%s", base);
+	if (digest != NULL) {
+		snprintf(cand[n++], sizeof(cand[0]), "%s~%.12s", base, digest);
+		snprintf(cand[n++], sizeof(cand[0]), "%s~%s", base, digest);
+		snprintf(want, sizeof(want), "sha256:%s", digest);
+	} else
+		snprintf(cand[n++], sizeof(cand[0]), "%s~unreadable", base);
+	for (i = 0; i < n; i++) {
+		json_t *res = NULL;
+		const char *have, *type;
+		int mine;
+
+		if ((r = gpc_spool_read_result(e->cfg->spool, cand[i], &res)) == GPC_ERR_NOTFOUND) {
+			r = GPC_OK;
+			break;
+		}
+		if (r != GPC_OK)
+			return r;
+		have = json_string_value(json_object_get(res, "digest"));
+		type = json_string_value(json_object_get(res, "document"));
+		mine = have == NULL || (digest != NULL && strcmp(have, want) == 0 && type != NULL &&
+		    doc_type != NULL && strcmp(type, doc_type) == 0);
+		json_decref(res);
+		if (mine)
+			break;
+	}
+	snprintf(out, 201, "%s", cand[i < n ? i : n - 1]);
+	return r;
 }
 
-/* results/<stem>.json for a file that has no usable id. */
+/*
+ * A file that could not be read as a document (not a regular file, too
+ * large, not JSON, no usable id): refused and moved to rejected/, its
+ * result named after the file (results/<stem>.json).  No digest: the file
+ * may be anything — a link to a notice was one — and its hash must not be
+ * what answers.  With dry_run only *result is made.
+ */
 static int
-reject_unreadable(struct gpc_engine *e, const char *path, struct gpc_reasons *rs,
-    const char *digest, json_t **result)
+reject_unreadable(struct gpc_engine *e, const char *path, struct gpc_reasons *rs, int dry_run,
+    json_t **result)
 {
-	char stem[129], t[21];
+	char stem[129], t[21], rname[201], logname[160];
 	const char *name = file_name(path);
 	size_t len = strlen(name);
 	json_t *res;
 	int r;
 
+	*result = NULL;
+	if (dry_run) {
+		*result = json_pack("{s:s, s:s, s:o}", "file", name, "outcome", "rejected",
+		    "reasons", gpc_reasons_json(rs));
+		return GPC_OK;
+	}
 	snprintf(stem, sizeof(stem), "%.*s", (int)(len > 5 ? len - 5 : len), name);
 	gpc_time_rfc3339(now_of(e), t);
 	res = json_pack("{s:s, s:s, s:s, s:o, s:[]}", "file", name, "outcome", "rejected",
 	    "processed_at", t, "reasons", gpc_reasons_json(rs), "effects");
-	json_object_set_new(res, "digest", json_sprintf("sha256:%s", digest));
-	gpc_log_msg(e->lg, LOG_WARNING, "%.128s: unreadable document moved to rejected/ (%s)",
-	    name, rs->n > 0 ? rs->v[0].code : "?");
-	if ((r = gpc_spool_write_result(e->cfg->spool, stem, res)) == GPC_OK)
+	gpc_log_msg(e->lg, LOG_WARNING, "%s: unreadable document moved to rejected/ (%s)",
+	    gpc_log_escape(name, logname, sizeof(logname)), rs->n > 0 ? rs->v[0].code : "?");
+	if ((r = result_name(e, stem, NULL, NULL, rname)) == GPC_OK &&
+	    (r = gpc_spool_write_result(e->cfg->spool, rname, res)) == GPC_OK)
 		r = gpc_spool_archive(e->cfg->spool, path, 1);
-	if (result != NULL)
-		*result = res;
-	else
-		json_decref(res);
+	*result = res;
 	return r;
 }
 
+/*
+ * Write a document's result (results/<id>.json, or beside it: result_name)
+ * and move the file (path, may be NULL) to archive/ or, with rejected, to
+ * rejected/.
+ */
 static int
-finish_file(struct gpc_engine *e, const char *path, const char *name, json_t *res)
+finish_file(struct gpc_engine *e, const char *path, const struct gpc_doc *d,
+    const char *digest, json_t *res, int rejected)
 {
+	char name[201], logname[160];
+	const char *doc_type = json_string_value(json_object_get(res, "document"));
 	int r;
 
-	if ((r = gpc_spool_write_result(e->cfg->spool, name, res)) != GPC_OK) {
-		gpc_log_msg(e->lg, LOG_ERR, "results/%.64s.json: cannot write", name);
+	if ((r = result_name(e, d->id, digest, doc_type, name)) != GPC_OK ||
+	    (r = gpc_spool_write_result(e->cfg->spool, name, res)) != GPC_OK) {
+		gpc_log_msg(e->lg, LOG_ERR, "results/%.140s.json: cannot write", name);
 		return r;
 	}
-	if (path != NULL && (r = gpc_spool_archive(e->cfg->spool, path, 0)) != GPC_OK)
-		gpc_log_msg(e->lg, LOG_ERR, "%.128s: cannot archive", path);
+	if (path != NULL && (r = gpc_spool_archive(e->cfg->spool, path, rejected)) != GPC_OK)
+		gpc_log_msg(e->lg, LOG_ERR, "%s: cannot archive",
+		    gpc_log_escape(file_name(path), logname, sizeof(logname)));
 	return r;
 }
 
@@ -1895,6 +2044,21 @@ log_outcome(struct gpc_engine *e, const struct gpc_doc *d, json_t *res)
 }
 
 /*
+ * A document's end: log its outcome, audit it, write its result and move
+ * the file (finish_file).  Nothing of it in a dry run.
+ */
+static int
+conclude(struct gpc_engine *e, const char *path, const struct gpc_doc *d, const char *digest,
+    json_t *res, int rejected, int dry_run)
+{
+	if (dry_run)
+		return GPC_OK;
+	log_outcome(e, d, res);
+	audit_document(e, d, res, "document");
+	return finish_file(e, path, d, digest, res, rejected);
+}
+
+/*
  * Whether a refused document should wait instead: documents can arrive out
  * of order (a suspension before the registration it names is processed, a
  * reinstatement before its suspension).  One refused only because its
@@ -1906,6 +2070,7 @@ static int
 held(struct gpc_engine *e, const char *path, const struct plan *p)
 {
 	struct stat st;
+	char logname[160];
 	size_t i;
 
 	if (e->cfg->hold_s <= 0 || p->rs.n == 0 || p->untrusted)
@@ -1914,183 +2079,196 @@ held(struct gpc_engine *e, const char *path, const struct plan *p)
 		if (strcmp(p->rs.v[i].code, "unknown_target") != 0 &&
 		    strcmp(p->rs.v[i].code, "illegal_transition") != 0)
 			return 0;
-	if (stat(path, &st) != 0)
+	if (lstat(path, &st) != 0)
 		return 0;
 	if (now_of(e) >= st.st_mtime + e->cfg->hold_s)
 		return 0;
-	gpc_log_msg(e->lg, LOG_INFO, "%.128s: waits for an earlier document (%s), up to %d s",
-	    file_name(path), p->rs.v[0].code, e->cfg->hold_s);
+	gpc_log_msg(e->lg, LOG_INFO, "%s: waits for an earlier document (%s), up to %d s",
+	    gpc_log_escape(file_name(path), logname, sizeof(logname)), p->rs.v[0].code,
+	    e->cfg->hold_s);
 	return 1;
+}
+
+/*
+ * The same bytes as a recorded document: what was decided stands, whatever
+ * changed since (a certificate expired, a bureau left the configuration).
+ * Finishes what a crash interrupted and reports the recorded result again.
+ */
+static int
+replayed(struct gpc_engine *e, const char *path, const struct gpc_doc *d, const char *digest,
+    struct record *rec, int dry_run, json_t **res)
+{
+	int r;
+
+	*res = NULL;
+	if (strcmp(rec->outcome, "applying") == 0 && !dry_run && (r = redo(e, d->id, rec)) !=
+	    GPC_OK)
+		return r;
+	if ((*res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) == NULL)
+		return GPC_ERR_FORMAT;
+	if (dry_run) {
+		/* gpcgatectl check: submitting it again would change nothing */
+		json_object_set_new(*res, "already_processed", json_true());
+		return GPC_OK;
+	}
+	/* written once: this finds the line of a run that died after it */
+	audit_document(e, d, *res, "document");
+	return finish_file(e, path, d, digest, *res, 0);
 }
 
 static int
 process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_doc_type type,
     int dry_run, json_t **result)
 {
+	const struct gpc_bureau *b = NULL;
 	struct gpc_reasons rs = { 0 };
 	struct gpc_doc *d = NULL;
 	struct record *rec = NULL;
 	struct plan p;
 	json_t *res = NULL;
-	char *raw = NULL, digest[65];
+	char *raw = NULL, *key = NULL, digest[65], signer[sizeof(p.signer)];
 	size_t len = 0, i;
-	int r, attempt;
+	int r, attempt = 0, checked = 0;
 
 	plan_init(&p);
 	if (result != NULL)
 		*result = NULL;
-	if ((r = gpc_read_file(path, MAX_DOC, &raw, &len)) != GPC_OK) {
-		if (r != GPC_ERR_INVAL)
-			goto out;
-		/* Too large to be a document: refuse it rather than retry for ever. */
-		gpc_reasons_add(&rs, "malformed_json", "", "larger than 1 MiB");
-		memset(digest, '0', 64);
-		digest[64] = '\0';
-		r = dry_run ? GPC_OK : reject_unreadable(e, path, &rs, digest, &res);
+	/*
+	 * Whoever may submit may put anything here: a link (to a notice that
+	 * holds an enrollment code), a FIFO, a device.  Only a regular file is
+	 * read, and a link is never followed (gpcgatectl check reads the file
+	 * it is given, as its user).
+	 */
+	r = gpc_read_regular_file(path, GPC_DOC_MAX, !dry_run, &raw, &len);
+	if (r == GPC_ERR_PERM || r == GPC_ERR_INVAL) {
+		/* Not a document, and never will be: refuse it rather than retry for ever. */
+		gpc_reasons_add(&rs, "malformed_json", "", "%s", r == GPC_ERR_INVAL ?
+		    "larger than 64 KiB" : "not a regular file (a link, FIFO or device): not read");
+		r = reject_unreadable(e, path, &rs, dry_run, &res);
 		goto out;
 	}
+	if (r != GPC_OK)
+		goto out;
 	if ((r = sha256_hex(raw, len, digest)) != GPC_OK)
 		goto out;
 	r = gpc_doc_parse(raw, len, type, now_of(e), &d, &rs);
 	if (r == GPC_ERR_NOMEM)
 		goto out;
 	if (d == NULL) {
-		if (dry_run) {
-			res = json_pack("{s:s, s:s, s:o}", "file", file_name(path), "outcome",
-			    "rejected", "reasons", gpc_reasons_json(&rs));
-			r = GPC_OK;
-		} else
-			r = reject_unreadable(e, path, &rs, digest, &res);
+		r = reject_unreadable(e, path, &rs, dry_run, &res);
 		goto out;
 	}
 	if (gpc_reasons_has(&rs, "wrong_type")) {
 		/*
 		 * In the wrong spool directory (an application among the
 		 * decisions): refused as it stands, without looking up its id —
-		 * a processed document's copy must not pass for its replay.
+		 * a processed document's copy must not pass for its replay, and
+		 * its result goes beside, never over, that document's.
 		 */
-		char name[96];
-
 		p.outcome = "rejected";
 		for (i = 0; i < rs.n; i++)
 			gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s", rs.v[i].message);
 		res = result_new(e, d, file_name(path), digest, &p);
-		if (!dry_run && (r = load_record(e, d->id, &rec)) != GPC_OK)
-			goto out;
-		if (!dry_run) {
-			log_outcome(e, d, res);
-			audit_document(e, d, res, "document");
-			/* beside, never over, the result of a processed document of this id */
-			if (rec != NULL)
-				snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
-			else
-				snprintf(name, sizeof(name), "%s", d->id);
-			if ((r = gpc_spool_write_result(e->cfg->spool, name, res)) == GPC_OK)
-				r = gpc_spool_archive(e->cfg->spool, path, 1);
-		} else
-			r = GPC_OK;
+		r = conclude(e, path, d, digest, res, 1, dry_run);
 		goto out;
 	}
-	for (attempt = 0; attempt < 2; attempt++) {
-		record_free(rec);
-		rec = NULL;
-		if ((r = load_record(e, d->id, &rec)) != GPC_OK)
+	/*
+	 * The record's key: the id in the namespace of its kind of document
+	 * and, for a decision, of its issuer (dir.h) — an application cannot
+	 * take a decision's id, nor one bureau another's.  A decision whose
+	 * issuer cannot be read has none: it cannot be trusted either.
+	 */
+	if (d->type == GPC_DOC_APPLICATION)
+		r = gpc_dir_record_key(GPC_RECORD_APPLICATION, NULL, d->id, &key);
+	else if (gpc_doc_id_valid(d->issuer))
+		r = gpc_dir_record_key(GPC_RECORD_DECISION, d->issuer, d->id, &key);
+	if (r != GPC_OK)
+		goto out;
+	/* The document's own problems come first in its result. */
+	for (i = 0; i < rs.n; i++)
+		gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s", rs.v[i].message);
+again:
+	record_free(rec);
+	rec = NULL;
+	if (key != NULL && (r = load_record(e, key, &rec)) != GPC_OK)
+		goto out;
+	if (rec != NULL && rec->digest != NULL && strcmp(rec->digest, digest) == 0) {
+		r = replayed(e, path, d, digest, rec, dry_run, &res);
+		goto out;
+	}
+	/*
+	 * A decision counts only if its bureau signed it — its id too, well
+	 * formed or not: one that is not signed is refused and nothing is
+	 * recorded under its id, which stays the bureau's.
+	 */
+	if (d->type == GPC_DOC_DECISION && !checked) {
+		checked = 1;
+		if ((r = check_signed(e, path, sig_path, d, raw, len, &p, &b)) != GPC_OK)
 			goto out;
-		if (rec != NULL)
-			break;
-		if (rs.n > 0) {
-			/* The document is malformed: its id is recorded with the refusal. */
-			p.outcome = "rejected";
-			for (i = 0; i < rs.n; i++)
-				gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s",
-				    rs.v[i].message);
-		} else if ((r = plan_document(e, path, sig_path, d, raw, len, digest, &p)) !=
-		    GPC_OK)
-			goto out;
-		if (p.rs.n > 0) {
-			p.outcome = "rejected";
-			json_array_clear(p.ops);
-			json_array_clear(p.effects);
-		}
+	}
+	if (p.untrusted) {
+		p.outcome = "rejected";
 		res = result_new(e, d, file_name(path), digest, &p);
-		if (dry_run) {
-			const char *would = strcmp(p.outcome, "applied") == 0 ? "would apply" :
-			    strcmp(p.outcome, "pending") == 0 ? "would be pending" : "rejected";
-
-			json_object_set_new(res, "outcome", json_string(would));
-			json_object_del(res, "processed_at");
-			r = GPC_OK;
-			goto out;
-		}
-		if (strcmp(p.outcome, "rejected") == 0 && held(e, path, &p)) {
-			r = GPC_ERR_AGAIN;
-			goto out;
-		}
-		/*
-		 * An unsigned or forged document proves nothing about its id:
-		 * record nothing under it.
-		 */
-		if (p.untrusted) {
-			log_outcome(e, d, res);
-			audit_document(e, d, res, "document");
-			r = finish_file(e, path, d->id, res);
-			goto out;
-		}
-		if ((r = commit(e, d, digest, &p, res)) == GPC_ERR_EXISTS) {
-			/* Someone recorded this id meanwhile: treat as a replay. */
-			json_decref(res);
-			res = NULL;
-			plan_free(&p);
-			plan_init(&p);
-			continue;
-		}
-		if (r != GPC_OK)
-			goto out;
-		log_outcome(e, d, res);
-		audit_document(e, d, res, "document");
-		r = finish_file(e, path, d->id, res);
-		goto out;
+		r = conclude(e, path, d, digest, res, 0, dry_run);
+		goto would;
 	}
-	if (rec == NULL) {
-		r = GPC_ERR_LDAP;
-		goto out;
-	}
-	/* The id has a record. */
-	if (rec->digest != NULL && strcmp(rec->digest, digest) == 0) {
-		/* The same document: finish what a crash interrupted, or report again. */
-		if (strcmp(rec->outcome, "applying") == 0 && !dry_run &&
-		    (r = redo(e, d->id, rec)) != GPC_OK)
-			goto out;
-		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) == NULL) {
-			r = GPC_ERR_FORMAT;
-			goto out;
-		}
-		if (!dry_run) {
-			/* written once: this finds the line of a run that died after it */
-			audit_document(e, d, res, "document");
-			r = finish_file(e, path, d->id, res);
-		}
-		goto out;
-	}
-	/* Another document under a used id: a replay, which changes nothing. */
-	{
+	if (rec != NULL) {
+		/* Another document under a used id: a replay, which changes nothing. */
 		json_t *earlier = json_loads(rec->result != NULL ? rec->result : "", 0, NULL);
-		char name[96];
 
+		gpc_reasons_clear(&p.rs);
 		gpc_reasons_add(&p.rs, "duplicate_id", "id", "id already processed (outcome %s)",
 		    rec->outcome);
 		p.outcome = "rejected";
 		res = result_new(e, d, file_name(path), digest, &p);
 		if (earlier != NULL)
 			json_object_set_new(res, "earlier", earlier);
-		if (dry_run) {
-			r = GPC_OK;
-			goto out;
-		}
-		log_outcome(e, d, res);
-		audit_document(e, d, res, "document");
-		snprintf(name, sizeof(name), "%s~%.12s", d->id, digest);
-		r = finish_file(e, path, name, res);
+		r = conclude(e, path, d, digest, res, 0, dry_run);
+		goto out;
+	}
+	/* A malformed document (of a trusted bureau) is refused, and its id recorded. */
+	p.outcome = "rejected";
+	if (rs.n == 0 && (r = plan_document(e, d, b, raw, len, digest, &p)) != GPC_OK)
+		goto out;
+	if (p.rs.n == 0 && plan_too_large(&p))
+		gpc_reasons_add(&p.rs, "malformed_json", "", "too large: the changes it asks "
+		    "for exceed 64 KiB");
+	if (p.rs.n > 0) {
+		p.outcome = "rejected";
+		json_array_clear(p.ops);
+		json_array_clear(p.effects);
+	}
+	res = result_new(e, d, file_name(path), digest, &p);
+	if (dry_run) {
+		r = GPC_OK;
+		goto would;
+	}
+	if (strcmp(p.outcome, "rejected") == 0 && held(e, path, &p)) {
+		r = GPC_ERR_AGAIN;
+		goto out;
+	}
+	if ((r = commit(e, key, d, digest, &p, res)) == GPC_ERR_EXISTS && attempt++ == 0) {
+		/* Someone recorded this key meanwhile: look again, as a replay. */
+		json_decref(res);
+		res = NULL;
+		memcpy(signer, p.signer, sizeof(signer));
+		plan_free(&p);
+		plan_init(&p);
+		memcpy(p.signer, signer, sizeof(signer));
+		goto again;
+	}
+	if (r != GPC_OK)
+		goto out;
+	r = conclude(e, path, d, digest, res, 0, 0);
+	goto out;
+would:
+	if (dry_run) {
+		const char *outcome = p.outcome, *would = strcmp(outcome, "applied") == 0 ?
+		    "would apply" : strcmp(outcome, "pending") == 0 ? "would be pending" :
+		    "rejected";
+
+		json_object_set_new(res, "outcome", json_string(would));
+		json_object_del(res, "processed_at");
 	}
 out:
 	if (r == GPC_OK && result != NULL) {
@@ -2102,6 +2280,7 @@ out:
 	gpc_doc_free(d);
 	gpc_reasons_clear(&rs);
 	plan_free(&p);
+	free(key);
 	if (raw != NULL)
 		gpc_freezero(raw, len);
 	return r;
@@ -2131,6 +2310,14 @@ gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_e
 	    cfg->audit_syslog ? lg : NULL, &e->audit)) != GPC_OK) {
 		gpc_log_msg(lg, LOG_ERR, "audit file %.200s: %s", cfg->audit_file,
 		    r == GPC_ERR_IO ? strerror(errno) : gpc_strerror(r));
+		goto fail;
+	}
+	/* The CA file chooses which directory is believed: no one else may write it. */
+	if (cfg->ca_file != NULL &&
+	    gpc_check_trusted_file(cfg->ca_file, why, sizeof(why)) == GPC_ERR_PERM) {
+		gpc_log_msg(lg, LOG_ERR, "directory.ca_file %.200s: %s: refused", cfg->ca_file,
+		    why);
+		r = GPC_ERR_CONFIG;
 		goto fail;
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_WRITER, lg, &e->dir)) != GPC_OK)
@@ -2199,15 +2386,22 @@ gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_path,
 }
 
 int
-gpc_engine_result(struct gpc_engine *e, const char *id, json_t **result)
+gpc_engine_result(struct gpc_engine *e, enum gpc_doc_type type, const char *issuer,
+    const char *id, json_t **result)
 {
 	struct record *rec = NULL;
+	char *key = NULL;
 	int r;
 
 	*result = NULL;
-	if (!gpc_doc_id_valid(id))
+	if (!gpc_doc_id_valid(id) || (type == GPC_DOC_DECISION && !gpc_doc_id_valid(issuer)))
 		return GPC_OK;
-	if ((r = load_record(e, id, &rec)) != GPC_OK || rec == NULL)
+	if ((r = gpc_dir_record_key(type == GPC_DOC_APPLICATION ? GPC_RECORD_APPLICATION :
+	    GPC_RECORD_DECISION, issuer, id, &key)) != GPC_OK)
+		return r;
+	r = load_record(e, key, &rec);
+	free(key);
+	if (r != GPC_OK || rec == NULL)
 		return r;
 	*result = json_loads(rec->result != NULL ? rec->result : "", 0, NULL);
 	if (*result != NULL && strcmp(rec->outcome, "applying") == 0)
@@ -2237,15 +2431,22 @@ cmp_queued(const void *a, const void *b)
 static time_t
 doc_time(const char *path, enum gpc_doc_type type)
 {
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	json_t *root = NULL;
 	const char *s;
+	char *buf = NULL;
+	size_t len = 0;
 	time_t t = 0;
 
+	/* as process() reads it: a link is not followed, a FIFO not waited on */
+	if (gpc_read_regular_file(path, GPC_DOC_MAX, 1, &buf, &len) == GPC_OK)
+		root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	s = json_string_value(json_object_get(root, type == GPC_DOC_APPLICATION ?
 	    "submitted_at" : "issued_at"));
 	if (s == NULL || gpc_time_parse_rfc3339(s, &t) != GPC_OK)
 		t = 0; /* unreadable documents go first: they are refused at once */
 	json_decref(root);
+	if (buf != NULL)
+		gpc_freezero(buf, len);
 	return t;
 }
 
@@ -2281,7 +2482,10 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 			continue;
 		}
 		if (r != GPC_OK) {
-			gpc_log_msg(e->lg, LOG_ERR, "%.128s: not processed: %s", q[i].ent->name,
+			char logname[160];
+
+			gpc_log_msg(e->lg, LOG_ERR, "%s: not processed: %s",
+			    gpc_log_escape(q[i].ent->name, logname, sizeof(logname)),
 			    gpc_strerror(r));
 			/* The directory went away: the rest waits for it.  Anything
 			 * else is this document's: it stays, the others go on. */
@@ -2332,7 +2536,7 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	struct record *rec = NULL;
 	json_t *res = NULL;
 	char *dn = NULL, *last = NULL, *on = NULL, *uid = NULL, *unit = NULL, *deadline = NULL;
-	char id[40], digest[65], text[128], *ldn;
+	char id[40], digest[65], text[128], *ldn, *key = NULL;
 	int r;
 
 	memset(&d, 0, sizeof(d));
@@ -2352,7 +2556,11 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 		r = GPC_ERR_LDAP;
 		goto out;
 	}
-	if ((r = deadline_id(last, dn, id)) != GPC_OK || (r = load_record(e, id, &rec)) != GPC_OK)
+	/* its own namespace: no document can take (or have taken) its id */
+	if ((r = deadline_id(last, dn, id)) != GPC_OK ||
+	    (r = gpc_dir_record_key(GPC_RECORD_DEADLINE, NULL, id, &key)) != GPC_OK ||
+	    (r = load_record(e, key, &rec)) != GPC_OK ||
+	    (r = sha256_hex(id, strlen(id), digest)) != GPC_OK)
 		goto out;
 	d.type = GPC_DOC_DECISION;
 	d.id = id;
@@ -2369,12 +2577,10 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 		if (strcmp(rec->outcome, "applying") == 0 && (r = redo(e, id, rec)) != GPC_OK)
 			goto out;
 		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL &&
-		    (r = gpc_spool_write_result(e->cfg->spool, id, res)) == GPC_OK)
+		    (r = finish_file(e, NULL, &d, digest, res, 0)) == GPC_OK)
 			audit_document(e, &d, res, "deadline");
 		goto out;
 	}
-	if ((r = sha256_hex(id, strlen(id), digest)) != GPC_OK)
-		goto out;
 	if (strcmp(d.action, "terminate") == 0) {
 		if ((r = plan_state_change(e, &d, NULL, &p)) != GPC_OK)
 			goto out;
@@ -2412,12 +2618,12 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	res = result_new(e, &d, "-", digest, &p);
 	/* recorded as caused by the suspension */
 	json_object_set_new(res, "cause", json_string(last != NULL ? last : ""));
-	if ((r = commit(e, &d, digest, &p, res)) == GPC_ERR_EXISTS)
+	if ((r = commit(e, key, &d, digest, &p, res)) == GPC_ERR_EXISTS)
 		r = GPC_OK;
 	if (r != GPC_OK)
 		goto out;
 	/* like any document, it leaves a result: the results directory tells the story */
-	if ((r = gpc_spool_write_result(e->cfg->spool, id, res)) != GPC_OK)
+	if ((r = finish_file(e, NULL, &d, digest, res, 0)) != GPC_OK)
 		goto out;
 	gpc_log_msg(e->lg, LOG_NOTICE, "%s %.64s: deadline of %.64s passed: %s", uid != NULL ?
 	    "account" : "unit", uid != NULL ? uid : unit, last != NULL ? last : "?",
@@ -2429,6 +2635,7 @@ out:
 	json_decref(res);
 	record_free(rec);
 	plan_free(&p);
+	free(key);
 	free(dn);
 	free(last);
 	free(on);

@@ -8,15 +8,23 @@
  *     jurisdiction, the directory's state (identity conflicts, separation
  *     of duties, legal transitions).  The outcome is a refusal with every
  *     reason found, or a plan: the list of directory changes and notices.
- *  2. commit: a record entry gpcDocId=<id>,ou=records is added holding the
+ *  2. commit: a record entry gpcDocId=<key>,ou=records is added holding the
  *     outcome, the result and — while it is being applied — the plan, sealed.
- *     Adding the record is the moment the document takes effect; a second
- *     add of the same id fails, so a document is never decided twice.
+ *     The key is the id in its kind's namespace (dir.h: "a:<id>",
+ *     "d:<issuer>:<id>", "x:<id>"), so no kind of document can take
+ *     another's id.  Adding the record is the moment the document takes
+ *     effect; a second add of the same key fails, so a document is never
+ *     decided twice.  A decision's key counts only once its signature
+ *     verified: one that does not is refused and nothing is recorded.
  *  3. apply: each change is idempotent (add an entry that may already be
  *     there, replace attribute values, delete an entry that may already be
  *     gone, write a notice file under a fixed name); then one Modify marks
  *     the record done and removes the plan.  Then results/<id>.json is
- *     written and the file moves to archive/.
+ *     written (beside it, results/<id>~<digest12>.json, when another
+ *     document holds that name) and the file moves to archive/.
+ *
+ * Only regular files are read from the spool, and links are never
+ * followed: anything else is refused unread (spool.h).
  *
  * A crash anywhere leaves either no record (nothing happened: the document
  * is checked again), a record with a plan (the plan is applied again from
@@ -45,7 +53,8 @@ struct gpc_engine;
  * of crypto.key_dir.  cfg and lg must outlive it.
  * Returns GPC_OK or the errors of gpc_dir_open() and gpc_keys_load(), or
  * GPC_ERR_CONFIG when the directory is sealed under the other crypto suite
- * (gpc_suite_check; the reason is logged).
+ * (gpc_suite_check) or directory.ca_file may be written by others
+ * (gpc_check_trusted_file); the reason is logged.
  */
 int gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg,
     struct gpc_engine **out);
@@ -94,8 +103,11 @@ int gpc_engine_process(struct gpc_engine *e, const char *path, enum gpc_doc_type
 /*
  * Dry run: every check of step 1 on a file, nothing written anywhere.
  * sig_path may be NULL (the spool's convention: path + .p7s or .sig).
- * *result as gpc_engine_process() would write it, with outcome "would
- * apply", "would be pending" or "rejected".  Same errors.
+ * path and sig_path are the caller's: links are followed (but only
+ * regular files read).  *result as gpc_engine_process() would write it,
+ * with outcome "would apply", "would be pending" or "rejected"; for a
+ * document already recorded (the same bytes) the recorded result, with
+ * "already_processed": true.  Same errors.
  */
 int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_path,
     enum gpc_doc_type type, json_t **result);
@@ -114,10 +126,13 @@ int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_pat
 int gpc_engine_sweep(struct gpc_engine *e, size_t *done);
 
 /*
- * The result of a document already processed, from its record: *result is
- * NULL if the id is unknown.  GPC_OK or a directory error.
+ * The result of a document already processed, from its record: ids are
+ * kept apart by type and, for decisions, by issuer (dir.h, "record key"),
+ * so name all three (issuer is ignored for an application).  *result is
+ * NULL if no such document was recorded.  GPC_OK or a directory error.
  */
-int gpc_engine_result(struct gpc_engine *e, const char *id, json_t **result);
+int gpc_engine_result(struct gpc_engine *e, enum gpc_doc_type type, const char *issuer,
+    const char *id, json_t **result);
 
 /* The engine's directory session, for gpcgatectl's read commands. */
 struct gpc_dir *gpc_engine_dir(struct gpc_engine *e);

@@ -42,6 +42,7 @@ gpc_sig_result_code(enum gpc_sig_result r)
 	case GPC_SIG_EXPIRED: return "certificate_expired";
 	case GPC_SIG_NOT_YET_VALID: return "certificate_not_yet_valid";
 	case GPC_SIG_NO_CERT: return "bureau_certificate_unreadable";
+	case GPC_SIG_CERT_INSECURE: return "bureau_certificate_insecure";
 	case GPC_SIG_ERROR: return "signature_check_error";
 	}
 	return "unknown";
@@ -100,7 +101,8 @@ check_validity(X509 *c, int64_t now)
 
 /* Every CERTIFICATE block of the bureau's PEM file, in file order. */
 static enum gpc_sig_result
-load_bureau_certs(const char *path, STACK_OF(X509) **out, int *read_errno)
+load_bureau_certs(const char *path, STACK_OF(X509) **out, int *read_errno, char *why,
+    size_t whylen)
 {
 	STACK_OF(X509) *certs = NULL;
 	X509 *x = NULL;
@@ -115,10 +117,16 @@ load_bureau_certs(const char *path, STACK_OF(X509) **out, int *read_errno)
 	if (path == NULL)
 		return GPC_SIG_NO_CERT;
 	errno = 0;
-	if ((rc = gpc_read_file(path, CERT_FILE_MAX, &buf, &len)) != GPC_OK) {
-		/* gpc_read_file keeps the errno of the call that failed */
+	/*
+	 * The pin decides whose signatures count: one that others could write
+	 * proves nothing, whatever it holds now (the configuration's rule).
+	 */
+	if ((rc = gpc_read_trusted_file(path, CERT_FILE_MAX, &buf, &len, why, whylen)) !=
+	    GPC_OK) {
+		/* gpc_read_trusted_file keeps the errno of the call that failed */
 		*read_errno = rc == GPC_ERR_IO ? errno : rc == GPC_ERR_INVAL ? EFBIG : 0;
-		r = rc == GPC_ERR_NOMEM ? GPC_SIG_ERROR : GPC_SIG_NO_CERT;
+		r = rc == GPC_ERR_NOMEM ? GPC_SIG_ERROR : rc == GPC_ERR_PERM ?
+		    GPC_SIG_CERT_INSECURE : GPC_SIG_NO_CERT;
 		goto out;
 	}
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
@@ -544,6 +552,7 @@ gpc_sig_verify_detail(const unsigned char *data, size_t len, const unsigned char
 	STACK_OF(X509) *bureau = NULL;
 	X509 *signer = NULL; /* borrowed from bureau */
 	enum gpc_sig_result r;
+	char cert_why[96] = "";
 	int read_errno = 0;
 
 	if (subject != NULL && subject_len > 0)
@@ -559,9 +568,12 @@ gpc_sig_verify_detail(const unsigned char *data, size_t len, const unsigned char
 		r = GPC_SIG_ERROR;
 		goto out;
 	}
-	if ((r = load_bureau_certs(cert_file, &bureau, &read_errno)) != GPC_SIG_OK) {
-		if (det != NULL)
+	if ((r = load_bureau_certs(cert_file, &bureau, &read_errno, cert_why,
+	    sizeof(cert_why))) != GPC_SIG_OK) {
+		if (det != NULL) {
 			det->cert_errno = read_errno;
+			snprintf(det->cert_why, sizeof(det->cert_why), "%s", cert_why);
+		}
 		goto out;
 	}
 	if (sig_len == 0 || sig_len > SIG_MAX) {
@@ -824,10 +836,16 @@ gpc_sig_explain(enum gpc_sig_result r, enum gpc_sig_kind kind, const struct gpc_
 	case GPC_SIG_NO_CERT:
 		if (det->cert_errno != 0)
 			snprintf(out, len, "bureau %.16s's certificate file cannot be read (%s): %s",
-			    issuer, strerror(det->cert_errno), cf);
+			    issuer, det->cert_why[0] != '\0' ? det->cert_why :
+			    strerror(det->cert_errno), cf);
 		else
 			snprintf(out, len, "bureau %.16s's certificate file holds no usable "
 			    "certificate (PEM CERTIFICATE blocks): %s", issuer, cf);
+		break;
+	case GPC_SIG_CERT_INSECURE:
+		snprintf(out, len, "bureau %.16s's certificate file is not trusted (%s): %s",
+		    issuer, det->cert_why[0] != '\0' ? det->cert_why :
+		    "writable by others, or owned by someone else", cf);
 		break;
 	default:
 		snprintf(out, len, "the signature could not be checked (a library failure); it "

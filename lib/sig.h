@@ -45,6 +45,8 @@ enum gpc_sig_result {
 	GPC_SIG_EXPIRED,        /* signer certificate notAfter < now */
 	GPC_SIG_NOT_YET_VALID,  /* signer certificate notBefore > now */
 	GPC_SIG_NO_CERT,        /* bureau certificate file unreadable/empty */
+	GPC_SIG_CERT_INSECURE,  /* bureau certificate file others may write (or owned by
+	                         * someone else): not believed, whatever it holds */
 	GPC_SIG_ERROR,          /* out of memory or a library failure: nothing was decided
 	                         * about the document; retry later */
 };
@@ -59,7 +61,8 @@ enum gpc_sig_kind {
  * Name a result with a stable snake_case reason code for results and logs:
  * "ok", "signature_missing", "signature_malformed", "signature_bad",
  * "signer_unknown", "certificate_expired", "certificate_not_yet_valid",
- * "bureau_certificate_unreadable", "signature_check_error"; "unknown" for a
+ * "bureau_certificate_unreadable", "bureau_certificate_insecure",
+ * "signature_check_error"; "unknown" for a
  * value outside the enum.  Returns a static string, never NULL.  Thread-safe.
  */
 const char *gpc_sig_result_code(enum gpc_sig_result r);
@@ -82,7 +85,10 @@ const char *gpc_sig_result_code(enum gpc_sig_result r);
  * is returned.
  *
  * Checked in this order: GPC_SIG_MISSING; GPC_SIG_NO_CERT (file missing,
- * unreadable, over 1 MiB, a broken certificate block, or no certificate);
+ * unreadable, not a regular file, over 1 MiB, a broken certificate block, or
+ * no certificate); GPC_SIG_CERT_INSECURE (the file is writable by group or
+ * others, or owned by neither root nor this process's user: whoever can
+ * write it chooses whom we trust, so it is not read — gpc_read_trusted_file);
  * GPC_SIG_MALFORMED (not DER/PEM of the kind; CMS not SignedData, content
  * attached rather than detached, not exactly one SignerInfo, a digest other
  * than SHA-256/384/512, SHA3-256/384/512 or SM3; SM2 not a
@@ -120,6 +126,10 @@ struct gpc_sig_detail {
 	/* GPC_SIG_NO_CERT: errno of reading the bureau's file (EFBIG: over
 	 * 1 MiB); 0 when it was read and holds no usable certificate */
 	int cert_errno;
+	/* GPC_SIG_NO_CERT, GPC_SIG_CERT_INSECURE: why the file was not used
+	 * ("mode 0666, must not be writable by group or others", "not a
+	 * regular file", strerror); "" when it was read */
+	char cert_why[96];
 };
 
 /*
@@ -148,6 +158,7 @@ enum gpc_sig_result gpc_sig_verify_detail(const unsigned char *data, size_t len,
  *   certificate_expired / _not_yet_valid  the date, RFC 3339 UTC
  *   bureau_certificate_unreadable  strerror() and CERT_FILE, or that it
  *                      holds no usable certificate
+ *   bureau_certificate_insecure  which rule CERT_FILE breaks (owner, mode)
  * and signature_malformed, signature_check_error likewise.  Each fits a
  * result's 160-byte message with ids and paths of usual lengths (the path
  * comes last, where a cut hurts least).  det may be NULL (what it would

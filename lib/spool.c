@@ -16,7 +16,8 @@
 #include "spool.h"
 #include "util.h"
 
-#define MAX_DOC (1024 * 1024)
+#define MAX_SIG_COPY (1024 * 1024) /* the engine refuses one over 64 KiB, with a result */
+#define MAX_SIG (64 * 1024)
 
 static const char *const subdirs[] = { "tmp", "applications", "decisions", "results",
 	"archive", "rejected", NULL };
@@ -74,6 +75,14 @@ gpc_spool_subdir(enum gpc_doc_type t)
 	return t == GPC_DOC_APPLICATION ? "applications" : "decisions";
 }
 
+/* Why reading a file to submit failed, for err. */
+static const char *
+read_error(int r, const char *limit)
+{
+	return r == GPC_ERR_INVAL ? limit : r == GPC_ERR_PERM ? "not a regular file" :
+	    strerror(errno);
+}
+
 static int
 copy_to(const char *src, const char *dst, char *err, size_t errlen)
 {
@@ -81,10 +90,10 @@ copy_to(const char *src, const char *dst, char *err, size_t errlen)
 	size_t len = 0;
 	int r;
 
-	if ((r = gpc_read_file(src, MAX_DOC, &buf, &len)) != GPC_OK) {
-		snprintf(err, errlen, "%s: %s", src, r == GPC_ERR_INVAL ? "larger than 1 MiB" :
-		    strerror(errno));
-		return r;
+	/* regular files only: a FIFO given as the signature would block */
+	if ((r = gpc_read_regular_file(src, MAX_SIG_COPY, 0, &buf, &len)) != GPC_OK) {
+		snprintf(err, errlen, "%s: %s", src, read_error(r, "larger than 1 MiB"));
+		return r == GPC_ERR_PERM ? GPC_ERR_FORMAT : r;
 	}
 	r = gpc_write_file_atomic(dst, buf, len, 0640);
 	if (r != GPC_OK)
@@ -108,14 +117,17 @@ gpc_spool_submit(const char *spool, const char *doc_path, const char *sig_path, 
 	if (id_out != NULL)
 		*id_out = NULL;
 	err[0] = '\0';
-	if ((r = gpc_read_file(doc_path, MAX_DOC, &buf, &len)) != GPC_OK) {
-		snprintf(err, errlen, "%s: %s", doc_path,
-		    r == GPC_ERR_INVAL ? "larger than 1 MiB" : strerror(errno));
+	if ((r = gpc_read_regular_file(doc_path, GPC_DOC_MAX, 0, &buf, &len)) != GPC_OK) {
+		snprintf(err, errlen, "%s: %s", doc_path, read_error(r, "larger than 64 KiB"));
+		/* too large or not a file: no document, as the engine would say */
+		if (r == GPC_ERR_INVAL || r == GPC_ERR_PERM)
+			r = GPC_ERR_FORMAT;
 		goto out;
 	}
 	if ((root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		/* never the text jansson quotes: it may be the holder's ID number */
 		snprintf(err, errlen, "%s:%d:%d: not JSON: %.80s", doc_path, jerr.line,
-		    jerr.column, jerr.text);
+		    jerr.column, gpc_doc_json_error(&jerr));
 		r = GPC_ERR_FORMAT;
 		goto out;
 	}
@@ -291,16 +303,18 @@ gpc_spool_read_signature(const char *doc_path, unsigned char **sig, size_t *len,
 	for (i = 0; i < 2; i++) {
 		if (gpc_asprintf(&p, "%s%s", doc_path, suffixes[i]) < 0)
 			return GPC_ERR_NOMEM;
-		r = gpc_read_file(p, 64 * 1024, &buf, len);
+		/* never followed, never waited on: anyone who submits put it there */
+		r = gpc_read_regular_file(p, MAX_SIG, 1, &buf, len);
 		free(p);
+		*is_sm2 = i == 1;
 		if (r == GPC_OK) {
 			*sig = (unsigned char *)buf;
-			*is_sm2 = i == 1;
 			return GPC_OK;
 		}
 		if (r != GPC_ERR_IO || errno != ENOENT)
 			return r;
 	}
+	*is_sm2 = 0;
 	return GPC_OK;
 }
 
@@ -363,7 +377,7 @@ static int
 safe_name(const char *name)
 {
 	return name != NULL && *name != '\0' && *name != '.' && strchr(name, '/') == NULL &&
-	    strlen(name) <= 128;
+	    strlen(name) <= 200;
 }
 
 static int
@@ -392,6 +406,33 @@ int
 gpc_spool_write_result(const char *spool, const char *name, json_t *result)
 {
 	return write_json(spool, "results", name, result, 0640);
+}
+
+int
+gpc_spool_read_result(const char *spool, const char *name, json_t **res)
+{
+	char *path = NULL, *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*res = NULL;
+	if (!safe_name(name))
+		return GPC_ERR_INVAL;
+	if (gpc_asprintf(&path, "%s/results/%s.json", spool, name) < 0)
+		return GPC_ERR_NOMEM;
+	r = gpc_read_regular_file(path, 1024 * 1024, 1, &buf, &len);
+	free(path);
+	if (r == GPC_ERR_IO && errno == ENOENT)
+		return GPC_ERR_NOTFOUND;
+	if (r == GPC_ERR_NOMEM)
+		return r;
+	if (r == GPC_OK && (*res = json_loadb(buf, len, 0, NULL)) != NULL &&
+	    !json_is_object(*res)) {
+		json_decref(*res);
+		*res = NULL;
+	}
+	free(buf);
+	return GPC_OK;
 }
 
 int

@@ -13,6 +13,9 @@
  *
  * Only names ending in ".json" that do not start with '.' are documents, so
  * a half-written file (in tmp/, or under a temporary name) is never read.
+ * Whoever may submit may put anything there: documents and signatures are
+ * read only if they are regular files (gpc_read_regular_file, links not
+ * followed); anything else is refused unread and moved aside.
  */
 #ifndef GPC_SPOOL_H
 #define GPC_SPOOL_H
@@ -35,8 +38,9 @@ const char *gpc_spool_subdir(enum gpc_doc_type t);
  * "<id>.json.sig", keeping the signature's suffix).  The type is read from
  * the document's "type"; the id from its "id".
  * On success *id_out (malloc'd, may be NULL) is the id.
- * Returns GPC_OK, GPC_ERR_FORMAT (not a document: no readable type or id;
- * err says why), GPC_ERR_EXISTS (a document with this id is waiting
+ * Returns GPC_OK, GPC_ERR_FORMAT (not a document: no readable type or id,
+ * larger than GPC_DOC_MAX, or not a regular file; err says why — never
+ * quoting the document), GPC_ERR_EXISTS (a document with this id is waiting
  * already), GPC_ERR_IO, GPC_ERR_NOMEM.
  */
 int gpc_spool_submit(const char *spool, const char *doc_path, const char *sig_path,
@@ -57,8 +61,11 @@ int gpc_spool_list(const char *spool, struct gpc_spool_entry **out, size_t *n);
 void gpc_spool_entries_free(struct gpc_spool_entry *v, size_t n);
 
 /*
- * The detached signature of a decision: path + ".p7s" or path + ".sig".
- * *sig (malloc'd) is NULL when neither exists; *is_sm2 tells which.
+ * The detached signature of a decision: path + ".p7s" or path + ".sig",
+ * at most 64 KiB, read only if a regular file (never followed, never waited
+ * on).  *sig (malloc'd) is NULL when neither exists; *is_sm2 tells which.
+ * Returns GPC_OK, GPC_ERR_PERM (not a regular file) or GPC_ERR_INVAL (over
+ * 64 KiB) — *is_sm2 then tells which file —, GPC_ERR_IO, GPC_ERR_NOMEM.
  */
 int gpc_spool_read_signature(const char *doc_path, unsigned char **sig, size_t *len,
     int *is_sm2);
@@ -71,11 +78,21 @@ int gpc_spool_read_signature(const char *doc_path, unsigned char **sig, size_t *
 int gpc_spool_archive(const char *spool, const char *doc_path, int rejected);
 
 /*
- * Write results/<name>.json atomically (mode 0640) from a JSON object.
- * name: a document id or file stem (validated: no '/').  GPC_OK, GPC_ERR_IO,
- * GPC_ERR_INVAL.
+ * Write results/<name>.json atomically (mode 0640) from a JSON object,
+ * replacing what is there: the engine chooses a name that is its own
+ * (gpc_spool_read_result).  name: a document id or file stem, perhaps with
+ * "~<suffix>" (validated: no '/', no leading '.', at most 200 bytes).
+ * GPC_OK, GPC_ERR_IO, GPC_ERR_INVAL.
  */
 int gpc_spool_write_result(const char *spool, const char *name, json_t *result);
+
+/*
+ * Read results/<name>.json, to tell whose it is.  GPC_OK with *res the
+ * object (json_decref), or NULL when what is there cannot be read as one;
+ * GPC_ERR_NOTFOUND when there is no such file; GPC_ERR_INVAL (a name
+ * gpc_spool_write_result() refuses), GPC_ERR_NOMEM.
+ */
+int gpc_spool_read_result(const char *spool, const char *name, json_t **res);
 
 /*
  * Write a notice into the outbox atomically, mode 0600, named

@@ -158,22 +158,180 @@ gpc_read_secret_file(const char *path, size_t max, int strip_nl, unsigned char *
 	return gpc_read_secret_file_why(path, max, strip_nl, buf, len, NULL, 0);
 }
 
+/*
+ * Read the open fd (at most max bytes) and close it, errno kept; with
+ * regular_only, only if it is a regular file (GPC_ERR_PERM otherwise).
+ */
+static int
+read_opened(int fd, int regular_only, size_t max, char **buf, size_t *len)
+{
+	unsigned char *b = NULL;
+	struct stat st;
+	int r, saved;
+
+	if (regular_only && fstat(fd, &st) != 0)
+		r = GPC_ERR_IO;
+	else if (regular_only && !S_ISREG(st.st_mode))
+		r = GPC_ERR_PERM;
+	else
+		r = read_fd(fd, max, &b, len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	*buf = (char *)b;
+	return r;
+}
+
 int
 gpc_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return GPC_ERR_IO;
+	return read_opened(fd, 0, max, buf, len);
+}
+
+int
+gpc_read_regular_file(const char *path, size_t max, int nofollow, char **buf, size_t *len)
+{
+	struct stat st;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	/* Look before opening: opening a FIFO or a device can block or act. */
+	if ((nofollow ? lstat(path, &st) : stat(path, &st)) != 0)
+		return GPC_ERR_IO;
+	if (!S_ISREG(st.st_mode))
+		return GPC_ERR_PERM;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0))) < 0)
+		/* replaced by a link since the lstat: O_NOFOLLOW says ELOOP */
+		return errno == ELOOP ? GPC_ERR_PERM : GPC_ERR_IO;
+	/* and checked again: it may have been replaced in between */
+	return read_opened(fd, 1, max, buf, len);
+}
+
+int
+gpc_check_trusted_stat(const struct stat *st, char *why, size_t whylen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		say(why, whylen, "not a regular file");
+		return GPC_ERR_PERM;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		say(why, whylen, "owned by uid %u, must be owned by root or you (uid %u)",
+		    (unsigned)st->st_uid, (unsigned)geteuid());
+		return GPC_ERR_PERM;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		say(why, whylen, "mode %04o, must not be writable by group or others",
+		    (unsigned)(st->st_mode & 07777));
+		return GPC_ERR_PERM;
+	}
+	return GPC_OK;
+}
+
+/* Open a file to check or read it as trusted; -1 with why and errno on failure. */
+static int
+open_trusted(const char *path, char *why, size_t whylen, int *r)
+{
+	struct stat st;
+	int fd, saved;
+
+	say(why, whylen, "%s", "");
+	/* O_NONBLOCK: a FIFO put in its place must not hang the check */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		saved = errno;
+		say(why, whylen, "%s", strerror(saved));
+		errno = saved;
+		*r = GPC_ERR_IO;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		saved = errno;
+		say(why, whylen, "%s", strerror(saved));
+		close(fd);
+		errno = saved;
+		*r = GPC_ERR_IO;
+		return -1;
+	}
+	/* not one at all is a file that cannot be used, rather than one not to trust */
+	if (!S_ISREG(st.st_mode)) {
+		say(why, whylen, "not a regular file");
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		*r = GPC_ERR_IO;
+		return -1;
+	}
+	if ((*r = gpc_check_trusted_stat(&st, why, whylen)) != GPC_OK) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+gpc_check_trusted_file(const char *path, char *why, size_t whylen)
+{
+	int fd, r;
+
+	if ((fd = open_trusted(path, why, whylen, &r)) >= 0)
+		close(fd);
+	return r;
+}
+
+int
+gpc_read_trusted_file(const char *path, size_t max, char **buf, size_t *len, char *why,
+    size_t whylen)
 {
 	unsigned char *b = NULL;
 	int fd, r, saved;
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return GPC_ERR_IO;
+	if ((fd = open_trusted(path, why, whylen, &r)) < 0)
+		return r;
 	r = read_fd(fd, max, &b, len);
 	saved = errno;
 	close(fd);
+	if (r == GPC_ERR_IO)
+		say(why, whylen, "%s", strerror(saved));
+	else if (r == GPC_ERR_INVAL)
+		say(why, whylen, "longer than %zu bytes", max);
 	errno = saved;
 	*buf = (char *)b;
 	return r;
+}
+
+const char *
+gpc_log_escape(const char *s, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, j = 0;
+
+	if (len == 0)
+		return out;
+	for (i = 0; s != NULL && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			if (j + 4 >= len)
+				break;
+			out[j++] = '\\';
+			out[j++] = 'x';
+			out[j++] = hex[c >> 4];
+			out[j++] = hex[c & 15];
+		} else {
+			if (j + 1 >= len)
+				break;
+			out[j++] = (char)c;
+		}
+	}
+	out[j] = '\0';
+	return out;
 }
 
 int

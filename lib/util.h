@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Free a NULL-terminated array of strings and the array; NULL is allowed. */
@@ -50,6 +51,63 @@ void gpc_freezero(void *p, size_t len);
  * (too long), GPC_ERR_NOMEM.
  */
 int gpc_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/*
+ * gpc_read_file() for a file that someone else may have put there (a spool
+ * document or signature): nothing but a regular file is ever opened, so a
+ * FIFO cannot block the reader and a device is never opened at all; with
+ * nofollow a symbolic link is not followed either (it is not a regular
+ * file).  The name is looked at first (lstat, or stat without nofollow),
+ * then opened O_RDONLY|O_NONBLOCK|O_CLOEXEC (|O_NOFOLLOW) and checked again
+ * with fstat, as it may have been replaced in between.  At most max bytes.
+ * Returns GPC_OK, GPC_ERR_PERM (not a regular file: a symbolic link, FIFO,
+ * device, directory or socket; nothing was read), GPC_ERR_INVAL (longer
+ * than max), GPC_ERR_IO (errno kept: ENOENT when there is no such file),
+ * GPC_ERR_NOMEM.  *buf as gpc_read_file().
+ */
+int gpc_read_regular_file(const char *path, size_t max, int nofollow, char **buf,
+    size_t *len);
+
+/*
+ * Whether a file that decides what is trusted (the configuration, a
+ * bureau's pinned certificate, the directory's CA file) is safe to believe:
+ * a regular file, owned by root or this process's effective user, not
+ * writable by group or others.  Whoever could write it could make the
+ * reader trust them.  st: the file's fstat().  On GPC_ERR_PERM why
+ * (whylen bytes, may be NULL) gets the reason, without the path: "not a
+ * regular file", "owned by uid N, must be owned by root or you (uid M)",
+ * "mode 0666, must not be writable by group or others".  Returns GPC_OK or
+ * GPC_ERR_PERM.  Thread-safe.
+ */
+int gpc_check_trusted_stat(const struct stat *st, char *why, size_t whylen);
+
+/*
+ * gpc_check_trusted_stat() on a file by name (symbolic links followed: the
+ * file they lead to is checked, as for the configuration).  Opened
+ * O_NONBLOCK, never read.  Returns GPC_OK, GPC_ERR_PERM (owner or mode; why
+ * as above), GPC_ERR_IO (cannot be used: why is strerror of the call that
+ * failed, errno kept; or "not a regular file", errno EISDIR for a
+ * directory, else EINVAL).
+ */
+int gpc_check_trusted_file(const char *path, char *why, size_t whylen);
+
+/*
+ * Read a trusted file (gpc_check_trusted_stat) of at most max bytes, checked
+ * and read through one descriptor, so what is read is what was checked.
+ * *buf as gpc_read_file().  Returns GPC_OK, GPC_ERR_PERM (owner or mode;
+ * why says which), GPC_ERR_IO (as gpc_check_trusted_file(), or reading
+ * failed), GPC_ERR_INVAL (longer than max), GPC_ERR_NOMEM.
+ */
+int gpc_read_trusted_file(const char *path, size_t max, char **buf, size_t *len, char *why,
+    size_t whylen);
+
+/*
+ * An untrusted name (a file name from the spool) made safe for one log
+ * line: control characters (C0, DEL) and '\\' written as \xNN, so a name
+ * cannot start a forged line or hide in an escape.  Cut to fit out (len
+ * bytes, always NUL-terminated).  Returns out.  Thread-safe.
+ */
+const char *gpc_log_escape(const char *s, char *out, size_t len);
 
 /*
  * Write a file atomically: into a new "<path>.tmp.XXXXXX" (mkostemp) in the

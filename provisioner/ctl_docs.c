@@ -29,9 +29,17 @@
 static int
 doc_type_of(const char *path, enum gpc_doc_type *t)
 {
-	json_t *root = json_load_file(path, 0, NULL);
-	const char *type = json_string_value(json_object_get(root, "type"));
+	json_t *root = NULL;
+	const char *type;
+	char *buf = NULL;
+	size_t len = 0;
 	int r = GPC_OK;
+
+	/* a regular file only (a FIFO would block); anything else the check refuses */
+	if (gpc_read_regular_file(path, GPC_DOC_MAX, 0, &buf, &len) == GPC_OK)
+		root = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	type = json_string_value(json_object_get(root, "type"));
 
 	if (type != NULL && strcmp(type, GPC_DECISION_TYPE) == 0)
 		*t = GPC_DOC_DECISION;
@@ -118,32 +126,13 @@ neutral_type_message(json_t *res)
 
 /*
  * Whether res, a check's result, is the recorded result of this very
- * document: its id has a record in the directory with this digest (the
- * engine's test for a replay, which it answers with the recorded result).
+ * document: the engine answers a document whose record (under its kind,
+ * issuer and id) holds this digest with that record's result, marked.
  */
 static int
-already_processed(struct ctl *c, json_t *res)
+already_processed(json_t *res)
 {
-	static char *attrs[] = { "gpcDocDigest", NULL };
-	const char *id = json_string_value(json_object_get(res, "id"));
-	const char *digest = json_string_value(json_object_get(res, "digest"));
-	struct gpc_dir *d = gpc_engine_dir(c->engine);
-	LDAPMessage *lm = NULL, *en;
-	char *dn = NULL, *have = NULL;
-	int same = 0;
-
-	if (id == NULL || digest == NULL || gpc_dir_record_dn(d, id, &dn) != GPC_OK)
-		return 0;
-	if (strncmp(digest, "sha256:", 7) == 0)
-		digest += 7;
-	if (gpc_dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=gpcRecord)", attrs, 1, &lm) ==
-	    GPC_OK && (en = ldap_first_entry(gpc_dir_ldap(d), lm)) != NULL &&
-	    (have = gpc_dir_get(d, en, "gpcDocDigest")) != NULL)
-		same = strcmp(have, digest) == 0;
-	free(have);
-	ldap_msgfree(lm);
-	free(dn);
-	return same;
+	return json_is_true(json_object_get(res, "already_processed"));
 }
 
 int
@@ -181,11 +170,10 @@ cmd_check(struct ctl *c, int argc, char **argv)
 	 * is not "would be accepted": exit 1.  Its signature is not checked
 	 * again: nothing would be done with it.
 	 */
-	if (already_processed(c, res)) {
+	if (already_processed(res)) {
 		const char *at = json_string_value(json_object_get(res, "processed_at"));
 		const char *id = json_string_value(json_object_get(res, "id"));
 
-		json_object_set_new(res, "already_processed", json_true());
 		if (c->json)
 			print_json(res);
 		else {

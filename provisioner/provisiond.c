@@ -114,11 +114,38 @@ struct daemon {
 	struct timespec started; /* CLOCK_REALTIME at start, for remove_leftovers() */
 };
 
+/*
+ * One message, one line: control characters become '?', so nothing that
+ * reached a message from outside (a spool file's name) can start a line of
+ * its own.  The engine escapes the names it logs; this is the backstop.
+ */
+static const char *
+one_line(const char *msg, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", msg);
+	for (i = 0; buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	return buf;
+}
+
 static void
 log_syslog(void *ctx, int prio, const char *msg)
 {
+	char buf[1280];
+
 	(void)ctx;
-	syslog(prio, "%s", msg);
+	syslog(prio, "%s", one_line(msg, buf, sizeof(buf)));
+}
+
+static void
+log_stderr(void *ctx, int prio, const char *msg)
+{
+	char buf[1280];
+
+	cli_log_stderr(ctx, prio, one_line(msg, buf, sizeof(buf)));
 }
 
 /* The synopsis; with full (-h, --help: on standard output) one line per option too. */
@@ -571,9 +598,15 @@ serve(struct daemon *d)
 	return EXIT_OK;
 }
 
-/* A file the daemon will need, readable now, by this user. */
+/*
+ * A file the daemon will need, readable now, by this user: a secret (no
+ * access for others), or a file that decides whom to trust (a pinned
+ * certificate, the CA file: no one else may write it).
+ */
+enum { FILE_SECRET, FILE_TRUSTED };
+
 static int
-check_file(const char *what, const char *path, int secret)
+check_file(const char *what, const char *path, int kind)
 {
 	unsigned char *sbuf = NULL;
 	char *buf = NULL, why[256];
@@ -583,10 +616,10 @@ check_file(const char *what, const char *path, int secret)
 	if (path == NULL)
 		return 0;
 	why[0] = '\0';
-	if (secret)
+	if (kind == FILE_SECRET)
 		r = gpc_read_secret_file_why(path, 4096, 1, &sbuf, &len, why, sizeof(why));
-	else if ((r = gpc_read_file(path, 1 << 20, &buf, &len)) == GPC_ERR_IO)
-		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else
+		r = gpc_read_trusted_file(path, 1 << 20, &buf, &len, why, sizeof(why));
 	if (r != GPC_OK) {
 		fprintf(stderr, PROG ": %s %s: %s\n", what, path, why[0] != '\0' ? why :
 		    gpc_strerror(r));
@@ -601,7 +634,8 @@ check_file(const char *what, const char *path, int secret)
 /*
  * -n: everything that can be checked without the directory: the
  * configuration (already loaded), the keys, the writer's password file, the
- * bureaus' certificates and the CA file — as the user that will run.
+ * bureaus' certificates and the CA file (readable, and writable by no one
+ * but root or this user) — as the user that will run.
  */
 static int
 check_only(const struct gpc_cfg *cfg)
@@ -618,10 +652,11 @@ check_only(const struct gpc_cfg *cfg)
 		bad++;
 	}
 	gpc_keys_free(keys);
-	bad += check_file("directory.writer_password_file", cfg->writer_password_file, 1);
-	bad += check_file("directory.ca_file", cfg->ca_file, 0);
+	bad += check_file("directory.writer_password_file", cfg->writer_password_file,
+	    FILE_SECRET);
+	bad += check_file("directory.ca_file", cfg->ca_file, FILE_TRUSTED);
 	for (i = 0; i < cfg->nbureaus; i++)
-		bad += check_file("bureau certificate", cfg->bureaus[i].certificate, 0);
+		bad += check_file("bureau certificate", cfg->bureaus[i].certificate, FILE_TRUSTED);
 	if (bad > 0)
 		return EXIT_CONFIG;
 	printf(PROG ": configuration %s is valid\n", cfg->path);
@@ -640,7 +675,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	clock_gettime(CLOCK_REALTIME, &d.started);
 	d.sigfd = d.inofd = d.lockfd = -1;
-	d.lg.fn = cli_log_stderr;
+	d.lg.fn = log_stderr;
 	d.lg.ctx = (void *)PROG;
 	d.lg.max_prio = LOG_INFO;
 	while ((ch = getopt_long(argc, argv, "f:dnh", lo, NULL)) != -1) {

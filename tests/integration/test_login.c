@@ -1,12 +1,14 @@
 /*
  * Logins through the real libpam (pam_wrapper) against the private slapd:
- * success, replay, wrong code, wrong password, unknown user, suspended
- * account, directory down.  Codes come from oathtool, as an app shows them.
+ * success, replay, wrong code, wrong password (one too long to send is
+ * wrong too, not "directory unavailable"), unknown user, suspended account,
+ * directory down.  Codes come from oathtool, as an app shows them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,49 @@ an_empty_password_is_refused(void **state)
 	assert_int_equal(login("gpcgate", HANDLER, "", code, &c), PAM_AUTH_ERR);
 }
 
+/* A password of n times 'x', malloc'd. */
+static char *
+long_password(size_t n)
+{
+	char *p = malloc(n + 1);
+
+	assert_non_null(p);
+	memset(p, 'x', n);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+a_password_too_long_is_a_wrong_password_not_a_directory_failure(void **state)
+{
+	static const size_t sizes[] = { 1025, 300000 };
+	struct it_conv c;
+	char *pw;
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	/*
+	 * Over 1024 bytes nothing is sent: the directory would refuse a bind
+	 * over 256 KiB by dropping the connection, and the caller's input
+	 * would turn a wrong password into "directory unavailable".
+	 */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		pw = long_password(sizes[i]);
+		assert_int_equal(login("gpcgate", HANDLER, pw, "123456", &c), PAM_AUTH_ERR);
+		assert_int_equal(c.nprompts, 2);
+		assert_non_null(o = it_audit_last("login"));
+		assert_string_equal(json_string_value(json_object_get(o, "reason")),
+		    "wrong_password");
+		json_decref(o);
+		/* one prompt, password and code in one answer */
+		memset(&c, 0, sizeof(c));
+		c.answers[0] = pw;
+		assert_int_equal(it_pam("gpc-one", HANDLER, &c, 0), PAM_AUTH_ERR);
+		free(pw);
+	}
+}
+
 static void
 an_unknown_user_sees_the_same_prompts_and_fails(void **state)
 {
@@ -195,6 +240,7 @@ main(void)
 		cmocka_unit_test(a_wrong_code_is_refused),
 		cmocka_unit_test(a_wrong_password_is_refused_and_does_not_spend_the_code),
 		cmocka_unit_test(an_empty_password_is_refused),
+		cmocka_unit_test(a_password_too_long_is_a_wrong_password_not_a_directory_failure),
 		cmocka_unit_test(an_unknown_user_sees_the_same_prompts_and_fails),
 		cmocka_unit_test(a_filter_injection_in_the_name_finds_nothing),
 		cmocka_unit_test(a_suspended_account_is_refused),
