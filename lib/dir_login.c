@@ -74,22 +74,62 @@ modify(struct gpc_dir *d, const char *dn, LDAPMod **mods, LDAPControl **sctrls,
 	return rc == LDAP_CONSTRAINT_VIOLATION ? GPC_ERR_LDAP : gpc_dir_err(rc);
 }
 
+/* An assertion control (RFC 4528), critical, for filter (escaped already). */
+static int
+assertion_control(struct gpc_dir *d, const char *filter, LDAPControl **ctrl)
+{
+	*ctrl = NULL;
+	return ldap_create_assertion_control(gpc_dir_ldap(d), (char *)filter, 1, ctrl) ==
+	    LDAP_SUCCESS ? GPC_OK : GPC_ERR_NOMEM;
+}
+
 /*
  * The assertion every "success" write carries: not locked at `now`, not at
- * the failure limit.  A lock set, or a failure counted up to the limit, by
- * another login between our read and our write makes the write fail (122).
+ * the failure limit, and (seen not NULL) still as the login saw it.  A lock
+ * set, or a failure counted up to the limit, by another login between our
+ * read and our write makes the write fail (122); so does a suspension
+ * (gpcState, and the ppolicy lock that a unit's suspension sets on each of
+ * its accounts) or a handover (the seed, or the enrollment code, replaced).
  */
 static int
-not_locked_control(struct gpc_dir *d, time_t now, int limit, LDAPControl **ctrl)
+success_control(struct gpc_dir *d, time_t now, int limit, const struct gpc_login_seen *seen,
+    LDAPControl **ctrl)
 {
-	char when[16], filter[128];
+	char when[16], *seed = NULL, *code = NULL, *seed_f = NULL, *code_f = NULL;
+	char *filter = NULL;
+	int r = GPC_ERR_NOMEM;
 
 	*ctrl = NULL;
 	gpc_time_generalized(now, when);
-	snprintf(filter, sizeof(filter),
-	    "(&(!(gpcLockedUntil>=%s))(!(gpcTotpFailures>=%d)))", when, limit);
-	return ldap_create_assertion_control(gpc_dir_ldap(d), filter, 1, ctrl) == LDAP_SUCCESS ?
-	    GPC_OK : GPC_ERR_NOMEM;
+	if (seen != NULL) {
+		if (seen->seed_sealed != NULL) {
+			if ((r = gpc_dir_filter_escape(seen->seed_sealed, strlen(seen->seed_sealed),
+			    &seed)) != GPC_OK || gpc_asprintf(&seed_f, "(gpcTotpSeed=%s)", seed) < 0)
+				goto out;
+		} else if ((seed_f = strdup("(!(gpcTotpSeed=*))")) == NULL)
+			goto out;
+		if (seen->enroll_code != NULL &&
+		    ((r = gpc_dir_filter_escape(seen->enroll_code, strlen(seen->enroll_code),
+		    &code)) != GPC_OK || gpc_asprintf(&code_f, "(gpcEnrollCode=%s)", code) < 0))
+			goto out;
+	}
+	if (gpc_asprintf(&filter, "(&(!(gpcLockedUntil>=%s))(!(gpcTotpFailures>=%d))%s%s%s)",
+	    when, limit,
+	    seen != NULL && seen->active ? "(gpcState=active)(!(pwdAccountLockedTime=*))" : "",
+	    seed_f != NULL ? seed_f : "", code_f != NULL ? code_f : "") < 0) {
+		r = GPC_ERR_NOMEM;
+		goto out;
+	}
+	r = assertion_control(d, filter, ctrl);
+out:
+	if (r == GPC_OK && *ctrl == NULL)
+		r = GPC_ERR_NOMEM;
+	free(seed);
+	free(code);
+	free(seed_f);
+	free(code_f);
+	free(filter);
+	return r;
 }
 
 /* The post-read control asking for one attribute (RFC 4527 §3.2). */
@@ -148,37 +188,53 @@ out:
 	return r;
 }
 
-int
-gpc_dir_login_count_failure(struct gpc_dir *d, const char *dn, int64_t *count)
+/*
+ * Modify-Increment gpcTotpFailures by delta with the post-read control
+ * and, if not NULL, the assertion control `assert` (on the create too).
+ * An absent count is created with a plain add of delta when delta > 0 (a
+ * SINGLE-VALUE attribute: of concurrent creators one wins, the others
+ * increment again).  *ldap_rc gets the last LDAP result.  Returns as
+ * gpc_dir_login_count_failure; an assertion that fails is GPC_ERR_LDAP
+ * with *ldap_rc LDAP_ASSERTION_FAILED.
+ */
+static int
+increment(struct gpc_dir *d, const char *dn, int delta, LDAPControl *assert, int64_t *count,
+    int *ldap_rc)
 {
-	char *one[2] = { "1", NULL };
-	LDAPMod inc = { LDAP_MOD_INCREMENT, "gpcTotpFailures", { .modv_strvals = one } };
-	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpFailures", { .modv_strvals = one } };
+	char by[16];
+	char *byv[2] = { by, NULL };
+	LDAPMod inc = { LDAP_MOD_INCREMENT, "gpcTotpFailures", { .modv_strvals = byv } };
+	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpFailures", { .modv_strvals = byv } };
 	LDAPMod *incs[2] = { &inc, NULL }, *adds[2] = { &add, NULL };
-	LDAPControl *pr = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
-	int r, rc, i;
+	LDAPControl *pr = NULL, *sctrls[3] = { NULL, NULL, NULL }, *actrls[2] = { NULL, NULL };
+	LDAPControl **rctrls = NULL;
+	int r, i;
 
 	*count = -1;
+	*ldap_rc = LDAP_OTHER;
+	snprintf(by, sizeof(by), "%d", delta);
 	if ((r = postread_control("gpcTotpFailures", &pr)) != GPC_OK)
 		return r;
 	sctrls[0] = pr;
+	sctrls[1] = assert;
+	actrls[0] = assert;
 	for (i = 0; i < COUNT_TRIES; i++) {
-		r = modify(d, dn, incs, sctrls, &rc, &rctrls);
+		r = modify(d, dn, incs, sctrls, ldap_rc, &rctrls);
 		if (r == GPC_OK) {
 			r = postread_int(rctrls, "gpcTotpFailures", count);
 			goto out;
 		}
 		ldap_controls_free(rctrls);
 		rctrls = NULL;
-		if (rc != LDAP_NO_SUCH_ATTRIBUTE)
+		if (*ldap_rc != LDAP_NO_SUCH_ATTRIBUTE || delta <= 0)
 			goto out;
 		/* No count yet: create it.  Of concurrent creators one wins. */
-		r = modify(d, dn, adds, NULL, &rc, NULL);
+		r = modify(d, dn, adds, actrls, ldap_rc, NULL);
 		if (r == GPC_OK) {
-			*count = 1;
+			*count = delta;
 			goto out;
 		}
-		if (rc != LDAP_TYPE_OR_VALUE_EXISTS && rc != LDAP_CONSTRAINT_VIOLATION)
+		if (*ldap_rc != LDAP_TYPE_OR_VALUE_EXISTS && *ldap_rc != LDAP_CONSTRAINT_VIOLATION)
 			goto out;
 		/* another login created it first: increment that */
 	}
@@ -186,6 +242,48 @@ gpc_dir_login_count_failure(struct gpc_dir *d, const char *dn, int64_t *count)
 out:
 	ldap_controls_free(rctrls);
 	ldap_control_free(pr);
+	return r;
+}
+
+int
+gpc_dir_login_count_failure(struct gpc_dir *d, const char *dn, int64_t *count)
+{
+	int rc;
+
+	return increment(d, dn, 1, NULL, count, &rc);
+}
+
+int
+gpc_dir_login_count_attempt(struct gpc_dir *d, const char *dn, time_t now, int limit,
+    int64_t *count)
+{
+	LDAPControl *assert = NULL;
+	int r, rc;
+
+	*count = -1;
+	if ((r = success_control(d, now, limit, NULL, &assert)) != GPC_OK)
+		return r;
+	r = increment(d, dn, 1, assert, count, &rc);
+	ldap_control_free(assert);
+	if (rc == LDAP_ASSERTION_FAILED)
+		return GPC_ERR_LOCKED;
+	return r;
+}
+
+int
+gpc_dir_login_uncount(struct gpc_dir *d, const char *dn)
+{
+	LDAPControl *assert = NULL;
+	int64_t count;
+	int r, rc;
+
+	if ((r = assertion_control(d, "(gpcTotpFailures>=1)", &assert)) != GPC_OK)
+		return r;
+	r = increment(d, dn, -1, assert, &count, &rc);
+	ldap_control_free(assert);
+	/* 122: reset meanwhile (a lock, an enrollment); 16: no count at all. */
+	if (rc == LDAP_ASSERTION_FAILED || rc == LDAP_NO_SUCH_ATTRIBUTE)
+		return GPC_OK;
 	return r;
 }
 
@@ -203,21 +301,25 @@ gpc_dir_login_lock(struct gpc_dir *d, const char *dn, time_t until)
 	return modify(d, dn, mods, NULL, &rc, NULL);
 }
 
-/* A "success" Modify: mods plus the resets, under the not-locked assertion. */
+/* A "success" Modify: mods plus the resets, under the success assertion. */
 static int
-modify_success(struct gpc_dir *d, const char *dn, LDAPMod **mods, time_t now, int limit)
+modify_success(struct gpc_dir *d, const char *dn, LDAPMod **mods, time_t now, int limit,
+    const struct gpc_login_seen *seen)
 {
 	LDAPControl *assert = NULL, *sctrls[2] = { NULL, NULL };
 	int r, rc;
 
-	if ((r = not_locked_control(d, now, limit, &assert)) != GPC_OK)
+	if (seen == NULL)
+		return GPC_ERR_INVAL;
+	if ((r = success_control(d, now, limit, seen, &assert)) != GPC_OK)
 		return r;
 	sctrls[0] = assert;
 	r = modify(d, dn, mods, sctrls, &rc, NULL);
 	ldap_control_free(assert);
 	/*
-	 * 16: the old value is gone (another login spent it); 19/20: another
-	 * first value was added; 122: locked meanwhile.  All mean "lost".
+	 * 16: the old value is gone (another login spent it, or a handover
+	 * revoked it); 19/20: another first value was added; 122: locked,
+	 * suspended or handed over meanwhile.  All mean "lost".
 	 */
 	if (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_TYPE_OR_VALUE_EXISTS ||
 	    rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_ASSERTION_FAILED)
@@ -227,7 +329,7 @@ modify_success(struct gpc_dir *d, const char *dn, LDAPMod **mods, time_t now, in
 
 int
 gpc_dir_login_spend_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_t new_step,
-    time_t now, int limit)
+    time_t now, int limit, const struct gpc_login_seen *seen)
 {
 	char oldv[24], newv[24];
 	char *oldvals[2] = { oldv, NULL }, *newvals[2] = { newv, NULL }, *none[1] = { NULL };
@@ -243,12 +345,12 @@ gpc_dir_login_spend_step(struct gpc_dir *d, const char *dn, int64_t old_step, in
 	snprintf(oldv, sizeof(oldv), "%lld", (long long)old_step);
 	snprintf(newv, sizeof(newv), "%lld", (long long)new_step);
 	/* delete(old)+add(new) in one Modify is the CAS; replace would not be. */
-	return modify_success(d, dn, old_step < 0 ? first : cas, now, limit);
+	return modify_success(d, dn, old_step < 0 ? first : cas, now, limit, seen);
 }
 
 int
 gpc_dir_login_spend_recovery(struct gpc_dir *d, const char *dn, const char *stored, time_t now,
-    int limit)
+    int limit, const struct gpc_login_seen *seen)
 {
 	char *vals[2] = { (char *)stored, NULL }, *none[1] = { NULL };
 	LDAPMod del = { LDAP_MOD_DELETE, "gpcRecoveryCode", { .modv_strvals = vals } };
@@ -258,7 +360,7 @@ gpc_dir_login_spend_recovery(struct gpc_dir *d, const char *dn, const char *stor
 
 	if (stored == NULL || *stored == '\0')
 		return GPC_ERR_INVAL;
-	return modify_success(d, dn, mods, now, limit);
+	return modify_success(d, dn, mods, now, limit, seen);
 }
 
 int
@@ -287,16 +389,22 @@ gpc_dir_login_enroll(struct gpc_dir *d, const char *dn, const struct gpc_enrollm
 	LDAPControl ppreq = { (char *)LDAP_CONTROL_PASSWORDPOLICYREQUEST, { 0, NULL }, 0 };
 	LDAPControl *assert = NULL, *sctrls[3] = { &ppreq, NULL, NULL }, **rctrls = NULL, *pp;
 	LDAPPasswordPolicyError pperr = PP_noError;
+	/* Enrollment starts only for an active account with this code and no seed. */
+	struct gpc_login_seen seen = { 1, NULL, e->enroll_code };
 	int r, rc;
 
 	*pp_error = -1;
 	if (e->enroll_code == NULL || e->password == NULL || *e->password == '\0' ||
 	    e->seed_sealed == NULL || e->params == NULL || e->step < 0 || e->recovery == NULL)
 		return GPC_ERR_INVAL;
+	if (strnlen(e->password, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX) {
+		*pp_error = PP_passwordTooLong;
+		return GPC_ERR_INVAL;
+	}
 	snprintf(digits, sizeof(digits), "%d", e->params->digits);
 	snprintf(period, sizeof(period), "%d", e->params->period);
 	snprintf(step, sizeof(step), "%lld", (long long)e->step);
-	if ((r = not_locked_control(d, now, limit, &assert)) != GPC_OK)
+	if ((r = success_control(d, now, limit, &seen, &assert)) != GPC_OK)
 		return r;
 	sctrls[1] = assert;
 	r = modify(d, dn, mods, sctrls, &rc, &rctrls);
@@ -361,7 +469,8 @@ gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
 	int msgid = -1, rc;
 
 	gpc_pwpolicy_none(pp);
-	if (password == NULL || *password == '\0' || dn == NULL || *dn == '\0')
+	if (password == NULL || *password == '\0' || dn == NULL || *dn == '\0' ||
+	    strnlen(password, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX)
 		return GPC_ERR_BADPASS;
 	ld = gpc_dir_ldap(d);
 	cred.bv_val = (char *)password;
@@ -401,6 +510,13 @@ gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old, const c
 	*pp_error = -1;
 	if (dn == NULL || old == NULL || *old == '\0' || new_pw == NULL || *new_pw == '\0')
 		return GPC_ERR_INVAL;
+	/* Nothing that long is sent: not as the current password, not as the new one. */
+	if (strnlen(old, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX)
+		return GPC_ERR_BADPASS;
+	if (strnlen(new_pw, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX) {
+		*pp_error = PP_passwordTooLong;
+		return GPC_ERR_INVAL;
+	}
 	ld = gpc_dir_ldap(d);
 	user.bv_val = (char *)dn;
 	user.bv_len = strlen(dn);

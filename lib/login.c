@@ -50,6 +50,10 @@ struct flow {
 	struct gpc_account *a;
 	int pw_checked;         /* the password was bound with the account search */
 	int pw_status;          /* ... and this is what gpc_dir_check_password says */
+	int enroll_judged;      /* a first login: the first answer, which may be the
+	                           enrollment code, was judged as one (judge_enroll_code) */
+	int enroll_verdict;     /* ... its verdict, told at the end of the login */
+	const char *enroll_reason; /* ... and its reason code */
 };
 
 static void
@@ -160,25 +164,13 @@ enrolling(const struct flow *f)
 	return f->cfg->enrollment && f->a->enroll_code != NULL && f->a->seed_sealed == NULL;
 }
 
-/*
- * Count a failed code (or enrollment code) and lock at the limit.  A count
- * that cannot be written is logged; the login fails anyway.
- */
+/* The count n reached the limit: lock the second factor for totp.lockout_s. */
 static void
-count_failure(struct flow *f)
+lock_at_limit(struct flow *f, struct gpc_dir *w, int64_t n)
 {
-	struct gpc_dir *w = writer(f);
-	int64_t n = -1;
 	time_t until;
 	int r;
 
-	if (w == NULL)
-		return;
-	if ((r = gpc_dir_login_count_failure(w, f->a->dn, &n)) != GPC_OK) {
-		gpc_log_msg(f->lg, LOG_WARNING, "account %.64s: failure not counted: %s",
-		    f->a->uid, gpc_strerror(r));
-		return;
-	}
 	if (n < f->cfg->failure_limit)
 		return;
 	until = time(NULL) + f->cfg->lockout_s;
@@ -191,6 +183,27 @@ count_failure(struct flow *f)
 	f->res->lock_failures = n;
 	gpc_log_msg(f->lg, LOG_NOTICE, "account %.64s: second factor locked for %d s after %lld "
 	    "failed codes", f->a->uid, f->cfg->lockout_s, (long long)n);
+}
+
+/*
+ * Count a failed code and lock at the limit.  A count that cannot be
+ * written is logged; the login fails anyway.
+ */
+static void
+count_failure(struct flow *f)
+{
+	struct gpc_dir *w = writer(f);
+	int64_t n = -1;
+	int r;
+
+	if (w == NULL)
+		return;
+	if ((r = gpc_dir_login_count_failure(w, f->a->dn, &n)) != GPC_OK) {
+		gpc_log_msg(f->lg, LOG_WARNING, "account %.64s: failure not counted: %s",
+		    f->a->uid, gpc_strerror(r));
+		return;
+	}
+	lock_at_limit(f, w, n);
 }
 
 /*
@@ -261,7 +274,8 @@ maybe_enroll_code(const char *s)
  * Find the account, and with the default prompts bind with the password in
  * the same round trips (gpc_dir_find_account_bind) — except when the answer
  * may be an enrollment code, which must not be sent as a password (ppolicy
- * would count it as a failed bind).  Only the entry whose uid equals the
+ * would count it as a failed bind; check() binds it later only for an
+ * account that is not in its first login).  Only the entry whose uid equals the
  * name given (ASCII case aside) counts: the directory's matching rule also
  * ignores leading, trailing and repeated spaces, and " alice" must not
  * become alice.  Returns GPC_OK (f->a set), GPC_ERR_NOTFOUND, or a
@@ -308,6 +322,64 @@ enroll_match(struct flow *f, const char *typed)
 		st = f->a->enroll_expires > time(NULL) ? ENROLL_MATCH : ENROLL_EXPIRED;
 	explicit_bzero(code, sizeof(code));
 	return st;
+}
+
+/*
+ * A first login: the first answer stands in for the password and is judged
+ * as the enrollment code here, before any other prompt — the next prompt
+ * ("choose your password", or the code prompt) tells the outcome, so the
+ * outcome is paid for first.  The attempt is counted before it is judged,
+ * atomically and only while the account is not locked
+ * (gpc_dir_login_count_attempt): a conversation dropped after the answer
+ * has paid, guesses made at once are judged no more than
+ * totp.failure_limit times in all, and a locked account's code is not
+ * judged at all (it fails as a wrong one does, after the code prompt).  A
+ * right code takes its count back; a wrong one that reaches the limit
+ * locks.  An attempt that cannot be counted is not judged.
+ * Returns GPC_OK (the right code, still valid: enroll now), else the
+ * verdict for the end of the login, with its reason set: GPC_ERR_BADPASS
+ * (wrong, expired or empty), GPC_ERR_LOCKED, or the directory's error.
+ */
+static int
+judge_enroll_code(struct flow *f, const char *typed)
+{
+	struct gpc_dir *w;
+	enum enroll_state es;
+	time_t now = time(NULL);
+	int64_t n = -1;
+	int r;
+
+	if (locked(f, now)) {
+		heal_lock(f, now);
+		reason(f, "locked");
+		return GPC_ERR_LOCKED;
+	}
+	if ((w = writer(f)) == NULL) {
+		reason(f, "directory_unavailable");
+		return GPC_ERR_UNAVAIL;
+	}
+	r = gpc_dir_login_count_attempt(w, f->a->dn, now, f->cfg->failure_limit, &n);
+	if (r == GPC_ERR_LOCKED) {
+		reason(f, "locked");
+		return r;
+	}
+	if (r != GPC_OK) {
+		gpc_log_msg(f->lg, LOG_WARNING, "account %.64s: enrollment code not judged, the "
+		    "attempt could not be counted: %s", f->a->uid, gpc_strerror(r));
+		reason(f, "directory_unavailable");
+		return r == GPC_ERR_CONFLICT ? GPC_ERR_LDAP : r;
+	}
+	es = enroll_match(f, typed);
+	if (es == ENROLL_MATCH) {
+		/* Not a guess: the holder's own code.  A count left over costs no more than a try. */
+		if ((r = gpc_dir_login_uncount(w, f->a->dn)) != GPC_OK)
+			gpc_log_msg(f->lg, LOG_WARNING, "account %.64s: enrollment attempt not "
+			    "taken back: %s", f->a->uid, gpc_strerror(r));
+		return GPC_OK;
+	}
+	reason(f, es == ENROLL_EXPIRED ? "enroll_code_expired" : "wrong_enroll_code");
+	lock_at_limit(f, w, n);
+	return GPC_ERR_BADPASS;
 }
 
 /*
@@ -365,11 +437,25 @@ code_answer(struct flow *f, char **first, char **pw, char **code)
 	return GPC_OK;
 }
 
+/*
+ * What this login was decided on, for the assertion of the write that lets
+ * it through: the account's state (only when it was active: one that was
+ * not is refused anyway, after its code is proved) and its seed.
+ */
+static void
+seen_of(const struct flow *f, struct gpc_login_seen *seen)
+{
+	seen->active = gpc_account_usable(f->a);
+	seen->seed_sealed = f->a->seed_sealed;
+	seen->enroll_code = NULL;
+}
+
 /* A TOTP code: open the seed, verify, spend the step. */
 static int
 verify_totp(struct flow *f, const struct gpc_totp_params *p, const char *code)
 {
 	struct gpc_account *a = f->a;
+	struct gpc_login_seen seen;
 	struct gpc_dir *w;
 	unsigned char *seed = NULL;
 	size_t seed_len = 0;
@@ -411,12 +497,16 @@ verify_totp(struct flow *f, const struct gpc_totp_params *p, const char *code)
 	/*
 	 * Spend the step.  Whatever stops the write, the login fails, and
 	 * as a wrong code would: the holder is not told the code was right.
+	 * That includes the account having changed while the holder typed
+	 * the code (a suspension, a handover): the write asserts what the
+	 * login was decided on.
 	 */
 	if ((w = writer(f)) == NULL) {
 		reason(f, "step_write_failed");
 		return GPC_ERR_BADCODE;
 	}
-	r = gpc_dir_login_spend_step(w, a->dn, a->step, step, now, f->cfg->failure_limit);
+	seen_of(f, &seen);
+	r = gpc_dir_login_spend_step(w, a->dn, a->step, step, now, f->cfg->failure_limit, &seen);
 	if (r != GPC_OK) {
 		gpc_log_msg(f->lg, LOG_NOTICE, "account %.64s: step %lld not spent: %s", a->uid,
 		    (long long)step, gpc_strerror(r));
@@ -432,6 +522,7 @@ static int
 verify_recovery(struct flow *f, const char *canon)
 {
 	struct gpc_account *a = f->a;
+	struct gpc_login_seen seen;
 	struct gpc_dir *w;
 	const char *match = NULL;
 	size_t i;
@@ -451,7 +542,9 @@ verify_recovery(struct flow *f, const char *canon)
 		reason(f, "step_write_failed");
 		return GPC_ERR_BADCODE;
 	}
-	r = gpc_dir_login_spend_recovery(w, a->dn, match, time(NULL), f->cfg->failure_limit);
+	seen_of(f, &seen);
+	r = gpc_dir_login_spend_recovery(w, a->dn, match, time(NULL), f->cfg->failure_limit,
+	    &seen);
 	if (r != GPC_OK) {
 		reason(f, r == GPC_ERR_CONFLICT ? "recovery_code_race_lost" : "step_write_failed");
 		return GPC_ERR_BADCODE;
@@ -491,7 +584,7 @@ verify_code(struct flow *f, const char *code)
  * lock, enrollment state, code.
  */
 static int
-check(struct flow *f, const char *pw, const char *code, enum enroll_state es)
+check(struct flow *f, const char *pw, const char *code)
 {
 	struct gpc_account *a = f->a;
 	int usable = gpc_account_usable(a), r;
@@ -503,23 +596,41 @@ check(struct flow *f, const char *pw, const char *code, enum enroll_state es)
 	 * checked, so that the account stage may tell its holder why.
 	 */
 	if (usable) {
+		if (f->enroll_judged) {
+			/* A first login: judged and counted before the code prompt. */
+			reason(f, f->enroll_reason != NULL ? f->enroll_reason : "wrong_enroll_code");
+			return f->enroll_verdict != GPC_OK ? f->enroll_verdict : GPC_ERR_BADPASS;
+		}
 		if (pw == NULL || *pw == '\0') {
 			/* An empty password is an unauthenticated bind, which "succeeds". */
 			reason(f, "empty_password");
 			return GPC_ERR_BADPASS;
 		}
-		r = f->pw_checked ? f->pw_status : gpc_dir_check_password(f->dir, a->dn, pw);
+		/*
+		 * In a first login, what may be an enrollment code (the password
+		 * part of a one-prompt answer) is never sent as a password:
+		 * ppolicy would count it.  Nothing over GPC_PASSWORD_MAX is sent
+		 * either (lib/dir.c): it is a wrong password.
+		 */
+		if (enrolling(f) && maybe_enroll_code(pw))
+			r = GPC_ERR_BADPASS;
+		else
+			r = f->pw_checked ? f->pw_status : gpc_dir_check_password(f->dir, a->dn, pw);
 		if (r == GPC_ERR_BADPASS) {
 			if (!enrolling(f)) {
 				reason(f, "wrong_password");
 				return r;
 			}
-			/* The password prompt held an enrollment code: a guess that counts. */
-			if (es == ENROLL_MATCH || locked(f, time(NULL))) {
+			/*
+			 * The password prompt of a first login held neither the
+			 * enrollment code nor a password set meanwhile: a guess
+			 * that counts.
+			 */
+			if (locked(f, time(NULL))) {
 				reason(f, "locked");
 				return GPC_ERR_LOCKED;
 			}
-			reason(f, es == ENROLL_EXPIRED ? "enroll_code_expired" : "wrong_enroll_code");
+			reason(f, "wrong_enroll_code");
 			count_failure(f);
 			return r;
 		}
@@ -826,7 +937,6 @@ gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 {
 	struct flow f;
 	char *first = NULL, *pw = NULL, *code = NULL;
-	enum enroll_state es = ENROLL_NONE;
 	int r, found;
 
 	memset(res, 0, sizeof(*res));
@@ -854,16 +964,29 @@ gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 	found = lookup(&f, first);
 	if (found == GPC_OK && (r = note_account(&f)) != GPC_OK)
 		goto out;
-	/* A suspended account (or one of a suspended unit) does not enroll. */
-	if (found == GPC_OK && enrolling(&f) && gpc_account_usable(f.a)) {
-		es = enroll_match(&f, first);
-		if (es == ENROLL_MATCH && !locked(&f, time(NULL))) {
+	/*
+	 * A first login with what may be the enrollment code: it is judged
+	 * now, before the next prompt.  A suspended account (or one of a
+	 * suspended unit) does not enroll, and its answer is not judged.
+	 * Anything else is a password (one an administrator may have set).
+	 */
+	if (found == GPC_OK && enrolling(&f) && gpc_account_usable(f.a) &&
+	    maybe_enroll_code(first)) {
+		f.enroll_judged = 1;
+		if ((f.enroll_verdict = judge_enroll_code(&f, first)) == GPC_OK) {
 			r = enroll(&f);
 			goto out;
 		}
+		f.enroll_reason = res->reason;
 	}
-	if ((r = code_answer(&f, &first, &pw, &code)) != GPC_OK)
+	if ((r = code_answer(&f, &first, &pw, &code)) != GPC_OK) {
+		/* A judged guess was counted: the audit says so, not only that the client left. */
+		if (r == GPC_ERR_IO && f.enroll_judged) {
+			reason(&f, f.enroll_reason);
+			r = f.enroll_verdict;
+		}
 		goto out;
+	}
 	if (found == GPC_ERR_NOTFOUND) {
 		reason(&f, "unknown_account");
 		r = GPC_ERR_NOTFOUND;
@@ -874,7 +997,7 @@ gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 		r = found;
 		goto out;
 	}
-	r = check(&f, pw, code, es);
+	r = check(&f, pw, code);
 	/* The account stage needs it to ask the password policy (reset, expiry). */
 	if (r == GPC_OK && (res->password = strdup(pw)) == NULL)
 		r = GPC_ERR_NOMEM;

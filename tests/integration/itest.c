@@ -1,9 +1,12 @@
+#include <fcntl.h>
 #include <security/pam_appl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -160,6 +163,8 @@ delay_fn(int status, unsigned delay_us, void *appdata)
 	c->delay_status = status;
 }
 
+void (*it_pam_started)(void);
+
 int
 it_pam(const char *service, const char *user, struct it_conv *c, int account)
 {
@@ -177,6 +182,8 @@ it_pam(const char *service, const char *user, struct it_conv *c, int account)
 	c->items_exported = 0;
 	if ((r = pam_start(service, user, &pc, &ph)) != PAM_SUCCESS)
 		return r;
+	if (it_pam_started != NULL)
+		it_pam_started();
 	(void)pam_set_item(ph, PAM_FAIL_DELAY, (const void *)delay_fn);
 	for (i = 0; i < 4 && c->env[i] != NULL; i++)
 		(void)pam_putenv(ph, c->env[i]);
@@ -194,6 +201,89 @@ it_pam(const char *service, const char *user, struct it_conv *c, int account)
 		r = pam_acct_mgmt(ph, 0);
 	end = pam_end(ph, r);
 	return r != PAM_SUCCESS ? r : end;
+}
+
+/* A racer's state between its pam_start and the start of the race. */
+static int race_go = -1, race_lock = -1, race_ready = -1;
+
+/* Tell the parent this racer is at the start (once). */
+static void
+racer_ready(void)
+{
+	char b = 'r';
+
+	if (race_ready >= 0 && write(race_ready, &b, 1) != 1)
+		_exit(2);
+	race_ready = -1;
+}
+
+/* Called with the PAM handle open: let the next racer open its own, wait for the start. */
+static void
+racer_started(void)
+{
+	char b;
+
+	(void)flock(race_lock, LOCK_UN);
+	racer_ready();
+	if (read(race_go, &b, 1) != 0) /* EOF: the start */
+		_exit(2);
+}
+
+int
+it_race(int n, int (*login)(int i, void *arg), void *arg)
+{
+	pid_t pids[64];
+	int go[2], res[2], ready[2], i, ok = 0, st, fail = 0;
+	char b, lockpath[1024];
+
+	if (n < 1 || n > 64 || pipe(go) != 0 || pipe(res) != 0 || pipe(ready) != 0)
+		return -1;
+	snprintf(lockpath, sizeof(lockpath), "%s/race.lock", it_env("GPC_TESTDIR"));
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < n; i++) {
+		if ((pids[i] = fork()) < 0)
+			return -1;
+		if (pids[i] == 0) {
+			close(go[1]);
+			close(res[0]);
+			close(ready[0]);
+			race_ready = ready[1];
+			race_go = go[0];
+			/* its own open file, so a lock of its own */
+			if ((race_lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+			    flock(race_lock, LOCK_EX) != 0)
+				_exit(2);
+			it_pam_started = racer_started;
+			b = login(i, arg) == PAM_SUCCESS ? 'S' : 'F';
+			racer_ready(); /* if pam_start failed, it never got there */
+			if (write(res[1], &b, 1) != 1)
+				_exit(2);
+			/*
+			 * End this copy of the test without its exit handlers (they
+			 * belong to the parent) and, under valgrind, without a leak
+			 * report about pam_wrapper's start-up state (the parent's):
+			 * an exec replaces the image instead of ending it.
+			 */
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	close(res[1]);
+	close(ready[1]);
+	for (i = 0; i < n; i++) /* every racer at the start */
+		if (read(ready[0], &b, 1) != 1)
+			fail = 1;
+	close(ready[0]);
+	close(go[1]);
+	while (read(res[0], &b, 1) == 1)
+		ok += b == 'S';
+	close(res[0]);
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &st, 0) != pids[i])
+			fail = 1;
+	return fail ? -1 : ok;
 }
 
 int
@@ -427,4 +517,22 @@ it_audit_last(const char *event)
 		o = json_incref(json_array_get(all, n - 1));
 	json_decref(all);
 	return o;
+}
+
+const char *
+it_audit_last_field(const char *event, const char *key)
+{
+	static char buf[512];
+	json_t *o = it_audit_last(event);
+	const char *v = o != NULL ? json_string_value(json_object_get(o, key)) : NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
+	json_decref(o);
+	return buf;
+}
+
+const char *
+it_last_reason(void)
+{
+	return it_audit_last_field("login", "reason");
 }

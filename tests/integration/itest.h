@@ -87,6 +87,24 @@ int it_conv_says(const struct it_conv *c, const char *needle);
 int it_pam(const char *service, const char *user, struct it_conv *conv, int account);
 
 /*
+ * If not NULL, called by it_pam() right after pam_start() succeeds and
+ * before pam_authenticate(): a race holds its processes there, each with
+ * its handle open, and starts them together.
+ */
+extern void (*it_pam_started)(void);
+
+/*
+ * n (at most 64) processes log in at once: each forks and calls
+ * login(i, arg), which runs it_pam(); each opens its PAM handle in turn
+ * (pam_wrapper makes its /tmp/pam.X directory by lstat then mkdir, so
+ * handles opened at once can collide) and waits; when all wait, all go on
+ * to pam_authenticate together.  Each reports its result on a pipe (not in
+ * its exit status, which valgrind may replace).  Returns how many returned
+ * PAM_SUCCESS, or -1 if the race could not be set up.
+ */
+int it_race(int n, int (*login)(int i, void *arg), void *arg);
+
+/*
  * The directory as its administrator sees it (ldapsearch/ldapmodify as the
  * rootdn).  uid is matched exactly as given (the filter value is escaped).
  */
@@ -117,5 +135,14 @@ int it_install_seed(const char *uid, const unsigned char *seed, size_t len, cons
 int it_audit_count(const char *event);
 struct json_t;
 struct json_t *it_audit_last(const char *event);
+
+/*
+ * The string `key` of the last audit line of `event` ("" if none), in a
+ * static buffer (test code: one caller at a time).
+ */
+const char *it_audit_last_field(const char *event, const char *key);
+
+/* The reason code of the last login audited ("" if none): it_audit_last_field. */
+const char *it_last_reason(void);
 
 #endif

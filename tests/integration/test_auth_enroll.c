@@ -10,8 +10,14 @@
  *    one code from the app, stores everything in one write, shows 10
  *    recovery codes once, and the login succeeds;
  *  - a wrong or expired enrollment code fails like a wrong password and
- *    counts toward the lockout; a locked account does not enroll; an
- *    unconfirmed enrollment stores nothing; the enrollment code works once;
+ *    counts toward the lockout — before the next prompt, which tells a
+ *    right code from a wrong one, so a guesser who then drops the
+ *    conversation has paid; of guesses made at once no more than the
+ *    limit are judged; a locked account's code is not judged (the right one
+ *    fails as a wrong one does); nothing that may be an enrollment code is
+ *    sent as a password (ppolicy would count it); a locked account does not
+ *    enroll; an unconfirmed enrollment stores nothing; the enrollment code
+ *    works once;
  *  - a recovery code works once in place of a code;
  *  - seeds are sealed to their entry: a sealed value copied into another
  *    entry does not verify; a dump of the directory (and its database
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <valgrind/valgrind.h>
@@ -40,6 +47,9 @@
 #define X "150102-02-sh01"   /* its enrollment code expires */
 #define Y "150100-01-jb01"   /* wrong codes, locked, unconfirmed (in Chinese) */
 #define Z "150103-03-jb01"   /* enrolled by gpcgatectl; a copied seed; a handover */
+#define G "150104-04-jb01"   /* its enrollment code guessed, conversations dropped */
+#define P "150104-04-sh01"   /* its enrollment code guessed by many at once */
+#define RACERS 10
 #define ISSUER_PCT "%E6%94%BF%E5%BA%9C%E9%87%87%E8%B4%AD%E4%BA%91%E5%B9%B3%E5%8F%B0"
 #define GOOD_PW "Good-Password-2026"
 
@@ -142,18 +152,6 @@ login(const char *service, const char *user, const char *pw, const char *code,
 	return it_pam(service, user, c, 0);
 }
 
-static const char *
-last_reason(void)
-{
-	static char buf[64]; /* test code: one caller at a time */
-	json_t *o = it_audit_last("login");
-	const char *v = o != NULL ? json_string_value(json_object_get(o, "reason")) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	json_decref(o);
-	return buf;
-}
-
 static int
 count_of(const char *uid, const char *attr)
 {
@@ -180,7 +178,8 @@ setup(void **state)
 	    "  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"code\"])' \\\n"
 	    "      $T/outbox/OK-$uid.enrollment.json > $T/enroll.$uid\n"
 	    "}\n"
-	    "enrolling 1 0 && enrolling 1 1 && enrolling 0 0 && fx_active 2 0") != 0 ||
+	    "enrolling 1 0 && enrolling 1 1 && enrolling 0 0 && fx_active 2 0 && "
+	    "enrolling 3 0 && enrolling 3 1") != 0 ||
 	    it_sh("sed -i 's/window = 1;/window = 10;/' $GPC_CONF") != 0) {
 		fprintf(stderr, "# fixture accounts could not be made; see fixture.log\n");
 		return -1;
@@ -198,9 +197,9 @@ a_wrong_enrollment_code_fails_like_a_wrong_password_and_counts(void **state)
 	assert_int_equal(c.nprompts, 2);
 	assert_string_equal(c.full[0], "Password: ");
 	assert_string_equal(c.full[1], "Verification code: ");
-	assert_string_equal(last_reason(), "wrong_enroll_code");
+	assert_string_equal(it_last_reason(), "wrong_enroll_code");
 	assert_int_equal(login("gpcgate", Y, "a-guessed-password", "123456", &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "wrong_enroll_code");
+	assert_string_equal(it_last_reason(), "wrong_enroll_code");
 	{
 		char *n = it_ldap_attr(Y, "gpcTotpFailures");
 
@@ -209,6 +208,143 @@ a_wrong_enrollment_code_fails_like_a_wrong_password_and_counts(void **state)
 		free(n);
 	}
 	assert_int_equal(count_of(Y, "gpcEnrollCode"), 1);
+}
+
+/* An eight-digit guess that is not the code (k > 0). */
+static void
+guess_of(const char *code, int k, char *out, size_t len)
+{
+	snprintf(out, len, "%08d", (atoi(code) + k * 7919) % 100000000);
+}
+
+static void
+enrollment_code_guesses_are_counted_before_the_next_prompt_and_lock(void **state)
+{
+	struct it_conv c, ref;
+	char guess[16], *code = it_file_line("enroll." G), *dn = it_ldap_attr(G, "dn");
+	char *until;
+	json_t *o;
+	int i;
+
+	(void)state;
+	assert_non_null(code);
+	/*
+	 * Each guess is dropped at the prompt after it (the answer to the code
+	 * prompt is no answer), where the prompt has told it was wrong: it
+	 * was counted already.  totp.failure_limit is 5.
+	 */
+	for (i = 1; i <= 5; i++) {
+		guess_of(code, i, guess, sizeof(guess));
+		assert_int_not_equal(login("gpcgate", G, guess, NULL, &c), PAM_SUCCESS);
+		assert_int_equal(c.nprompts, 2);
+		assert_string_equal(c.full[1], "Verification code: ");
+		assert_string_equal(it_last_reason(), "wrong_enroll_code");
+		if (i < 5) {
+			char *n = it_ldap_attr(G, "gpcTotpFailures");
+
+			assert_non_null(n);
+			assert_int_equal(atoi(n), i);
+			free(n);
+		}
+	}
+	/* the fifth locked the account, and the audit says so */
+	assert_non_null(until = it_ldap_attr(G, "gpcLockedUntil"));
+	assert_non_null(o = it_audit_last("lockout"));
+	assert_string_equal(json_string_value(json_object_get(o, "uid")), G);
+	assert_int_equal(json_integer_value(json_object_get(o, "failures")), 5);
+	json_decref(o);
+	/* locked: the right code is not judged, and fails as a wrong one does */
+	guess_of(code, 6, guess, sizeof(guess));
+	assert_int_equal(login("gpcgate", G, guess, "", &ref), PAM_AUTH_ERR);
+	assert_string_equal(it_last_reason(), "locked");
+	assert_int_equal(login("gpcgate", G, code, "", &c), PAM_AUTH_ERR);
+	assert_string_equal(it_last_reason(), "locked");
+	assert_int_equal(c.nprompts, ref.nprompts);
+	assert_string_equal(c.full[0], ref.full[0]);
+	assert_string_equal(c.full[1], ref.full[1]);
+	assert_int_equal(login("gpcgate", G, code, NULL, &c), PAM_CONV_ERR);
+	assert_string_equal(c.full[1], "Verification code: ");
+	assert_int_equal(count_of(G, "gpcTotpSeed"), 0);
+	assert_int_equal(count_of(G, "gpcEnrollCode"), 1);
+	/* none of it was sent as a password: the password policy saw no failed bind */
+	assert_int_equal(count_of(G, "pwdFailureTime"), 0);
+	/* the lock lifted, the right code opens the first login, and costs no try */
+	assert_int_equal(it_ldapmodify("dn: %s\nchangetype: modify\nreplace: gpcLockedUntil\n-\n",
+	    dn), 0);
+	assert_int_not_equal(login("gpcgate", G, code, NULL, &c), PAM_SUCCESS);
+	assert_string_equal(c.full[1], "First login: choose your password.\nNew password: ");
+	{
+		char *n = it_ldap_attr(G, "gpcTotpFailures"); /* taken back: "0", or none */
+
+		assert_int_equal(n != NULL ? atoi(n) : 0, 0);
+		free(n);
+	}
+	assert_int_equal(count_of(G, "pwdFailureTime"), 0);
+	free(until);
+	free(code);
+	free(dn);
+}
+
+/* What the racers of race_guesses guess at. */
+struct guesser {
+	const char *user, *code;
+};
+
+static int
+guesser_login(int i, void *arg)
+{
+	const struct guesser *g = arg;
+	struct it_conv c;
+	char guess[16];
+
+	guess_of(g->code, 100 + i, guess, sizeof(guess));
+	return login("gpcgate", g->user, guess, NULL, &c);
+}
+
+/* n processes log in at once (it_race), each with its own guess; how many succeeded. */
+static int
+race_guesses(const char *user, const char *code, int n)
+{
+	struct guesser g = { user, code };
+	int ok = it_race(n, guesser_login, &g);
+
+	assert_true(ok >= 0);
+	return ok;
+}
+
+/* How many login events of uid the audit holds with reason `why`. */
+static int
+audit_reasons(const char *uid, const char *why)
+{
+	char *n;
+	int k;
+
+	(void)it_sh("grep '\"event\":\"login\"' $T/audit.log | grep '\"uid\":\"%s\"' | "
+	    "grep -c '\"reason\":\"%s\"' > $T/n.reasons", uid, why);
+	n = it_file_line("n.reasons");
+	k = n != NULL ? atoi(n) : -1;
+	free(n);
+	return k;
+}
+
+static void
+of_many_enrollment_code_guesses_at_once_no_more_than_the_limit_are_judged(void **state)
+{
+	char *code = it_file_line("enroll." P);
+	int judged, locked;
+
+	(void)state;
+	assert_non_null(code);
+	assert_int_equal(race_guesses(P, code, RACERS), 0);
+	judged = audit_reasons(P, "wrong_enroll_code");
+	locked = audit_reasons(P, "locked");
+	printf("# %d simultaneous guesses: %d judged, %d refused as locked unjudged\n", RACERS,
+	    judged, locked);
+	assert_int_equal(judged, 5); /* totp.failure_limit */
+	assert_int_equal(judged + locked, RACERS);
+	assert_int_equal(count_of(P, "gpcLockedUntil"), 1);
+	assert_int_equal(count_of(P, "pwdFailureTime"), 0);
+	free(code);
 }
 
 static void
@@ -222,7 +358,7 @@ an_expired_enrollment_code_fails_and_counts(void **state)
 	    "gpcEnrollExpires: 20200101000000Z\n-\n", dn), 0);
 	assert_int_equal(login("gpcgate", X, code, "", &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
-	assert_string_equal(last_reason(), "enroll_code_expired");
+	assert_string_equal(it_last_reason(), "enroll_code_expired");
 	assert_int_equal(count_of(X, "gpcTotpFailures"), 1);
 	assert_int_equal(count_of(X, "gpcTotpSeed"), 0);
 	free(dn);
@@ -241,7 +377,7 @@ a_locked_account_does_not_enroll(void **state)
 	assert_int_equal(login("gpcgate", Y, code, "", &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
 	assert_string_equal(c.full[1], "Verification code: ");
-	assert_string_equal(last_reason(), "locked");
+	assert_string_equal(it_last_reason(), "locked");
 	assert_int_equal(it_ldapmodify("dn: %s\nchangetype: modify\nreplace: gpcLockedUntil\n-\n"
 	    "replace: gpcTotpFailures\n-\n", dn), 0);
 	free(dn);
@@ -258,7 +394,7 @@ an_unconfirmed_enrollment_stores_nothing_and_speaks_chinese(void **state)
 	assert_int_equal(it_sh("sed 's/language = \"en\";/language = \"zh_CN\";/' $GPC_CONF > "
 	    "$T/alt.conf"), 0);
 	assert_int_equal(enroll("alt", &h, &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "enrollment_not_confirmed");
+	assert_string_equal(it_last_reason(), "enrollment_not_confirmed");
 	assert_int_equal(c.nprompts, 4);
 	assert_string_equal(c.full[0], "密码: ");
 	assert_string_equal(c.full[1], "首次登录：请设置您的密码。\n新密码: ");
@@ -351,7 +487,7 @@ a_suspended_account_does_not_enroll(void **state)
 	assert_int_equal(enroll("gpcgate", &h, &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
 	assert_string_equal(c.full[1], "Verification code: ");
-	assert_string_equal(last_reason(), "account_not_active");
+	assert_string_equal(it_last_reason(), "account_not_active");
 	assert_int_equal(count_of(Y, "gpcTotpSeed"), 0);
 	assert_int_equal(count_of(Y, "gpcEnrollCode"), 1);
 }
@@ -375,7 +511,7 @@ first_login_sets_a_password_enrolls_the_app_and_shows_recovery_codes(void **stat
 	h->new_pw[4] = GOOD_PW;
 	h->new_pw[5] = GOOD_PW;
 	assert_int_equal(enroll("gpcgate", h, &c), PAM_SUCCESS);
-	assert_string_equal(last_reason(), "enrolled");
+	assert_string_equal(it_last_reason(), "enrolled");
 	assert_int_equal(c.nprompts, 9);
 	assert_string_equal(c.full[0], "Password: ");
 	assert_string_equal(c.full[1], "First login: choose your password.\nNew password: ");
@@ -464,7 +600,7 @@ the_enrollment_code_works_once(void **state)
 	(void)state;
 	assert_int_equal(login("gpcgate", E, e_holder.enroll_code, "123456", &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
-	assert_string_equal(last_reason(), "wrong_password");
+	assert_string_equal(it_last_reason(), "wrong_password");
 }
 
 static void
@@ -500,14 +636,14 @@ a_recovery_code_works_once_in_place_of_a_code(void **state)
 			typed[n++] = (char)(e_holder.recovery[0][i] | 0x20);
 	typed[n] = '\0';
 	assert_int_equal(login("gpcgate", E, GOOD_PW, typed, &c), PAM_SUCCESS);
-	assert_string_equal(last_reason(), "recovery_code_used");
+	assert_string_equal(it_last_reason(), "recovery_code_used");
 	assert_int_equal(count_of(E, "gpcRecoveryCode"), 9);
 	assert_int_equal(login("gpcgate", E, GOOD_PW, e_holder.recovery[0], &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "wrong_recovery_code");
+	assert_string_equal(it_last_reason(), "wrong_recovery_code");
 	/* in the one-prompt mode too, at the end of the answer */
 	snprintf(both, sizeof(both), "%s%s", GOOD_PW, e_holder.recovery[1]);
 	assert_int_equal(login("gpc-one", E, both, NULL, &c), PAM_SUCCESS);
-	assert_string_equal(last_reason(), "recovery_code_used");
+	assert_string_equal(it_last_reason(), "recovery_code_used");
 	assert_int_equal(count_of(E, "gpcRecoveryCode"), 8);
 	/* a wrong password never spends one */
 	assert_int_equal(login("gpcgate", E, "not-the-password", e_holder.recovery[2], &c),
@@ -529,11 +665,11 @@ a_sealed_seed_copied_into_another_entry_does_not_verify(void **state)
 	/* E's code, which that seed makes, does not log in to Z */
 	it_code(E, time(NULL) + 90, code, sizeof(code));
 	assert_int_equal(login("gpcgate", Z, zpw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "seed_invalid");
+	assert_string_equal(it_last_reason(), "seed_invalid");
 	/* nor does Z's own */
 	it_code(Z, 0, code, sizeof(code));
 	assert_int_equal(login("gpcgate", Z, zpw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "seed_invalid");
+	assert_string_equal(it_last_reason(), "seed_invalid");
 	free(sealed);
 	free(zdn);
 	free(zpw);
@@ -685,7 +821,7 @@ after_a_handover_the_new_holder_enrolls_and_the_old_credentials_are_gone(void **
 	/* the old holder's password no longer opens the account */
 	assert_int_equal(login("gpcgate", Z, old_pw, "123456", &c), PAM_AUTH_ERR);
 	assert_int_equal(enroll("gpcgate", &h, &c), PAM_SUCCESS);
-	assert_string_equal(last_reason(), "enrolled");
+	assert_string_equal(it_last_reason(), "enrolled");
 	assert_int_equal(h.nrecovery, 10);
 	it_code(Z, time(NULL) + 30, code, sizeof(code));
 	assert_int_equal(login("gpcgate", Z, "New-holder-pw-2026", code, &c), PAM_SUCCESS);
@@ -697,6 +833,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_wrong_enrollment_code_fails_like_a_wrong_password_and_counts),
+		cmocka_unit_test(enrollment_code_guesses_are_counted_before_the_next_prompt_and_lock),
+		cmocka_unit_test(of_many_enrollment_code_guesses_at_once_no_more_than_the_limit_are_judged),
 		cmocka_unit_test(an_expired_enrollment_code_fails_and_counts),
 		cmocka_unit_test(a_locked_account_does_not_enroll),
 		cmocka_unit_test(an_unconfirmed_enrollment_stores_nothing_and_speaks_chinese),

@@ -56,18 +56,6 @@ login(const char *user, const char *pw, const char *code, struct it_conv *c)
 	return it_pam("gpcgate", user, c, 0);
 }
 
-static const char *
-last(const char *key)
-{
-	static char buf[512]; /* test code: one caller at a time */
-	json_t *o = it_audit_last("login");
-	const char *v = o != NULL ? json_string_value(json_object_get(o, key)) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	json_decref(o);
-	return buf;
-}
-
 static char *
 b64(const char *s)
 {
@@ -139,7 +127,7 @@ an_empty_password_is_refused_before_any_bind(void **state)
 	it_code(H, t0 + 30 * next_h++, code, sizeof(code));
 	assert_int_equal(login(H, "", code, &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
-	assert_string_equal(last("reason"), "empty_password");
+	assert_string_equal(it_audit_last_field("login", "reason"), "empty_password");
 	/* the code was neither checked nor spent */
 	assert_int_equal(login(H, pw, code, &c), PAM_SUCCESS);
 	free(pw);
@@ -158,7 +146,7 @@ each_odd_name_logs_in_to_exactly_its_own_entry(void **state)
 		assert_int_equal(gpc_totp_generate(&p, seeds[i], 20, (int64_t)time(NULL), code,
 		    sizeof(code)), GPC_OK);
 		assert_int_equal(login(odd[i], ODD_PW, code, &c), PAM_SUCCESS);
-		assert_string_equal(last("uid"), odd[i]);
+		assert_string_equal(it_audit_last_field("login", "uid"), odd[i]);
 		/* another odd account's password and code do not open this one */
 		assert_int_equal(login(odd[i], "not-the-password", code, &c), PAM_AUTH_ERR);
 	}
@@ -190,8 +178,8 @@ near_misses_find_nothing_and_see_the_same_prompts(void **state)
 		assert_int_equal(c.nprompts, 2);
 		assert_string_equal(c.full[0], "Password: ");
 		assert_string_equal(c.full[1], "Verification code: ");
-		assert_string_equal(last("reason"), "unknown_account");
-		assert_string_equal(last("uid"), "");
+		assert_string_equal(it_audit_last_field("login", "reason"), "unknown_account");
+		assert_string_equal(it_audit_last_field("login", "uid"), "");
 	}
 }
 
@@ -204,11 +192,11 @@ case_variants_share_one_replay_guard_and_one_failure_count(void **state)
 	(void)state;
 	it_code(H, t0 + 30 * next_h++, code, sizeof(code));
 	assert_int_equal(login("150102-02-JB01", pw, code, &c), PAM_SUCCESS);
-	assert_string_equal(last("uid"), H); /* the canonical spelling */
+	assert_string_equal(it_audit_last_field("login", "uid"), H); /* the canonical spelling */
 	assert_int_equal(login(H, pw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last("reason"), "code_replayed");
+	assert_string_equal(it_audit_last_field("login", "reason"), "code_replayed");
 	assert_int_equal(login("150102-02-Jb01", pw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last("reason"), "code_replayed");
+	assert_string_equal(it_audit_last_field("login", "reason"), "code_replayed");
 	/* wrong codes under three spellings: one count */
 	assert_int_equal(login("150102-02-JB01", pw, "000001", &c), PAM_AUTH_ERR);
 	assert_int_equal(login("150102-02-jB01", pw, "000002", &c), PAM_AUTH_ERR);

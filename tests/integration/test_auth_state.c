@@ -80,67 +80,29 @@ int_attr(const char *uid, const char *attr)
 	return n;
 }
 
-static const char *
-last_reason(void)
-{
-	static char buf[64]; /* test code: one caller at a time */
-	json_t *o = it_audit_last("login");
-	const char *v = o != NULL ? json_string_value(json_object_get(o, "reason")) : NULL;
+/* What each racer logs in with. */
+struct racer {
+	const char *service, *user, *pw, *code;
+};
 
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	json_decref(o);
-	return buf;
+static int
+racer_login(int i, void *arg)
+{
+	const struct racer *r = arg;
+	struct it_conv c;
+
+	(void)i;
+	return login(r->service, r->user, r->pw, r->code, &c);
 }
 
-/*
- * n processes log in at once: each forks, opens its PAM handle and waits
- * at a pipe; closing the pipe starts them all.  Each reports its result on
- * another pipe (not in its exit status, which valgrind may replace).
- * Returns how many succeeded.
- */
+/* n processes log in at once (it_race); returns how many succeeded. */
 static int
 race(const char *service, const char *user, const char *pw, const char *code, int n)
 {
-	pid_t pids[64];
-	int go[2], res[2], i, ok = 0, st;
-	char b;
+	struct racer r = { service, user, pw, code };
+	int ok = it_race(n, racer_login, &r);
 
-	assert_true(n <= 64);
-	assert_int_equal(pipe(go), 0);
-	assert_int_equal(pipe(res), 0);
-	fflush(stdout);
-	for (i = 0; i < n; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct it_conv c;
-
-			close(go[1]);
-			close(res[0]);
-			if (read(go[0], &b, 1) != 0) /* EOF: the start */
-				_exit(2);
-			b = login(service, user, pw, code, &c) == PAM_SUCCESS ? 'S' : 'F';
-			if (write(res[1], &b, 1) != 1)
-				_exit(2);
-			/*
-			 * End this copy of the test without its exit handlers (they
-			 * belong to the parent) and, under valgrind, without a leak
-			 * report about pam_wrapper's start-up state (the parent's):
-			 * an exec replaces the image instead of ending it.
-			 */
-			execl("/bin/true", "true", (char *)NULL);
-			_exit(0);
-		}
-	}
-	close(go[0]);
-	close(res[1]);
-	usleep(200000); /* let every child reach the pipe */
-	close(go[1]);
-	while (read(res[0], &b, 1) == 1)
-		ok += b == 'S';
-	close(res[0]);
-	for (i = 0; i < n; i++)
-		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+	assert_true(ok >= 0);
 	return ok;
 }
 
@@ -174,7 +136,7 @@ a_spent_code_is_refused_as_a_replay(void **state)
 	assert_int_equal(int_attr(H, "gpcTotpStep"), (long long)(t0 / 30));
 	assert_int_equal(login("gpcgate", H, pw, code, &c), PAM_AUTH_ERR);
 	assert_int_equal(c.nprompts, 2);
-	assert_string_equal(last_reason(), "code_replayed");
+	assert_string_equal(it_last_reason(), "code_replayed");
 	assert_int_equal(int_attr(H, "gpcTotpStep"), (long long)(t0 / 30));
 	/* a code once right is no guess: not counted toward the lockout */
 	assert_int_equal(int_attr(H, "gpcTotpFailures"), -1);
@@ -232,9 +194,9 @@ a_step_write_the_directory_refuses_fails_like_a_wrong_code(void **state)
 	    "<<'E'\ndn: olcDatabase={1}mdb,cn=config\nchangetype: modify\nreplace: olcReadOnly\n"
 	    "olcReadOnly: TRUE\nE"), 0);
 	assert_int_equal(login("gpcgate", H, pw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "step_write_failed");
+	assert_string_equal(it_last_reason(), "step_write_failed");
 	assert_int_equal(login("gpcgate", H, pw, bad, &wrong), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "wrong_code");
+	assert_string_equal(it_last_reason(), "wrong_code");
 	/* the holder cannot tell the right code from the wrong one */
 	assert_int_equal(c.nprompts, wrong.nprompts);
 	assert_string_equal(c.full[1], wrong.full[1]);
@@ -326,7 +288,7 @@ at_the_limit_the_account_locks_and_fails_like_any_other(void **state)
 	}
 	assert_in_range(lock_t, now + 900 - 5, now + 900 + 5);
 	/* the attempt that locked it is in the audit log, and so is the lock */
-	assert_string_equal(last_reason(), "wrong_code");
+	assert_string_equal(it_last_reason(), "wrong_code");
 	{
 		json_t *o = it_audit_last("lockout");
 		char want[32];
@@ -348,7 +310,7 @@ at_the_limit_the_account_locks_and_fails_like_any_other(void **state)
 	assert_int_equal(c.nprompts, ref.nprompts);
 	assert_string_equal(c.full[0], ref.full[0]);
 	assert_string_equal(c.full[1], ref.full[1]);
-	assert_string_equal(last_reason(), "locked");
+	assert_string_equal(it_last_reason(), "locked");
 	/* the refused code was not spent: it works once the lock is lifted */
 	{
 		char *dn = it_ldap_attr(L, "dn");
@@ -376,7 +338,7 @@ the_lock_passes_after_the_configured_time(void **state)
 		assert_int_equal(login("alt", L, pw, "000000", &c), PAM_AUTH_ERR);
 	fresh(L, code, sizeof(code));
 	assert_int_equal(login("alt", L, pw, code, &c), PAM_AUTH_ERR);
-	assert_string_equal(last_reason(), "locked");
+	assert_string_equal(it_last_reason(), "locked");
 	sleep(3);
 	assert_int_equal(login("alt", L, pw, code, &c), PAM_SUCCESS);
 	assert_null(it_ldap_attr(L, "gpcLockedUntil")); /* the success clears it */

@@ -87,18 +87,6 @@ login(const char *service, const char *user, const char *code, struct it_conv *c
 	return r;
 }
 
-static const char *
-last_reason(void)
-{
-	static char buf[64]; /* test code: one caller at a time */
-	json_t *o = it_audit_last("login");
-	const char *v = o != NULL ? json_string_value(json_object_get(o, "reason")) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	json_decref(o);
-	return buf;
-}
-
 static int
 setup(void **state)
 {
@@ -162,11 +150,11 @@ a_suspended_holder_who_proves_the_code_is_told_why_and_until_when(void **state)
 	assert_int_equal(c.info_styles[0], PAM_ERROR_MSG);
 	/* 24:00 of 2099-12-31 is stored as 2100-01-01 00:00 +0800: the day shown is the 31st */
 	assert_string_equal(c.info[0], SUSPENDED_EN);
-	assert_string_equal(last_reason(), "account_not_active");
+	assert_string_equal(it_last_reason(), "account_not_active");
 	/* the code was spent: shown again it proves nothing, and nothing is told */
 	assert_int_equal(login("gpcgate", S, code, &c, 1), PAM_AUTH_ERR);
 	assert_int_equal(c.ninfo, 0);
-	assert_string_equal(last_reason(), "code_replayed");
+	assert_string_equal(it_last_reason(), "code_replayed");
 }
 
 static void
@@ -199,7 +187,7 @@ a_stranger_with_a_wrong_code_is_told_nothing(void **state)
 	snprintf(wrong, sizeof(wrong), "%06d", (atoi(code) + 500001) % 1000000);
 	assert_int_equal(login("gpcgate", S, wrong, &c, 1), PAM_AUTH_ERR);
 	assert_int_equal(c.ninfo, 0);
-	assert_string_equal(last_reason(), "wrong_code");
+	assert_string_equal(it_last_reason(), "wrong_code");
 	/* the same prompts as a wrong code of an active account: nothing tells them apart */
 	assert_int_equal(login("gpcgate", H, "000000", &active, 1), PAM_AUTH_ERR);
 	assert_int_equal(active.ninfo, 0);
@@ -287,7 +275,7 @@ a_suspended_unit_is_explained_with_its_own_reason_and_deadline(void **state)
 	assert_int_equal(login("gpcgate", U, code, &c, 1), PAM_AUTH_ERR);
 	assert_int_equal(c.ninfo, 1);
 	assert_string_equal(c.info[0], UNIT_EN);
-	assert_string_equal(last_reason(), "account_not_active");
+	assert_string_equal(it_last_reason(), "account_not_active");
 }
 
 static void
@@ -340,7 +328,7 @@ a_handler_is_refused_on_the_reviewers_service_and_told_why(void **state)
 	assert_int_equal(c.ninfo, 1);
 	assert_int_equal(c.info_styles[0], PAM_ERROR_MSG);
 	assert_string_equal(c.info[0], ROLE_EN);
-	assert_string_equal(last_reason(), "role_not_allowed");
+	assert_string_equal(it_last_reason(), "role_not_allowed");
 	/* a wrong code on the same service: refused, and not told */
 	assert_int_equal(login("gpc-review", H, "000000", &c, 1), PAM_AUTH_ERR);
 	assert_int_equal(c.ninfo, 0);
@@ -356,7 +344,7 @@ a_reviewer_may_use_the_reviewers_service(void **state)
 	fresh(R, code, sizeof(code));
 	assert_int_equal(login("gpc-review", R, code, &c, 1), PAM_SUCCESS);
 	assert_int_equal(c.ninfo, 0);
-	assert_string_equal(last_reason(), "ok");
+	assert_string_equal(it_last_reason(), "ok");
 }
 
 static void

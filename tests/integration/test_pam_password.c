@@ -11,7 +11,9 @@
  *  - PAM_PRELIM_CHECK verifies the current password before anything else
  *    is asked; passwords that differ are refused; retry=N asks again after
  *    a refusal; use_first_pass/use_authtok take both passwords from earlier
- *    modules (PAM_OLDAUTHTOK, PAM_AUTHTOK) and ask nothing;
+ *    modules (PAM_OLDAUTHTOK, PAM_AUTHTOK) and ask nothing; over 1024 bytes
+ *    nothing is sent: a current password that long is wrong, a new one is
+ *    refused as too long;
  *  - every change is audited, never with a password;
  *  - expiry: a warning before, PAM_NEW_AUTHTOK_REQD after (a grace login),
  *    and the change then succeeds within the grace logins.
@@ -39,6 +41,7 @@
 /* with the policy's rule, from its pwdMinLength (schema/base.ldif.in: 10) */
 #define TOO_SHORT "The new password was refused: it is too short (at least 10 characters)."
 #define RECENT "The new password was refused: it was used recently; choose another one."
+#define TOO_LONG "The new password was refused: it is too long."
 #define RESET_NOTE "Your password was reset by an administrator; choose a new one now."
 
 static time_t t0;
@@ -279,6 +282,29 @@ passwords_that_differ_change_nothing(void **state)
 }
 
 static void
+passwords_too_long_to_send_are_wrong_or_refused_as_too_long(void **state)
+{
+	struct it_conv c;
+	char *big = malloc(300001);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 300000);
+	big[300000] = '\0';
+	/* as the current password: wrong, nothing sent */
+	assert_int_equal(chauthtok("gpc-passwd", H, &c, big, "Whatever-123", "Whatever-123"),
+	    PAM_AUTH_ERR);
+	assert_string_equal(last_change("reason"), "wrong_password");
+	/* as the new one (over 1024 bytes): refused as too long, in those words */
+	big[1025] = '\0';
+	assert_int_equal(chauthtok("gpc-passwd", H, &c, pw_h, big, big), PAM_AUTHTOK_ERR);
+	assert_int_equal(c.ninfo, 1);
+	assert_string_equal(c.info[0], TOO_LONG);
+	assert_string_equal(last_change("reason"), "password_too_long");
+	free(big);
+}
+
+static void
 with_retry_the_holder_tries_again_after_each_refusal(void **state)
 {
 	struct it_conv c;
@@ -409,6 +435,7 @@ main(void)
 		cmocka_unit_test(a_good_password_is_taken_and_the_next_login_is_plain),
 		cmocka_unit_test(a_wrong_current_password_stops_the_change_before_anything_else),
 		cmocka_unit_test(passwords_that_differ_change_nothing),
+		cmocka_unit_test(passwords_too_long_to_send_are_wrong_or_refused_as_too_long),
 		cmocka_unit_test(with_retry_the_holder_tries_again_after_each_refusal),
 		cmocka_unit_test(use_authtok_takes_both_passwords_from_earlier_modules),
 		cmocka_unit_test(no_password_reaches_the_audit_log),
