@@ -154,6 +154,13 @@ int gpc_dir_record_key(enum gpc_record_ns ns, const char *issuer, const char *id
 int gpc_dir_record_dn(const struct gpc_dir *d, const char *key, char **out);
 int gpc_dir_application_dn(const struct gpc_dir *d, const char *doc_id, char **out);
 
+/*
+ * The pwdAccountLockedTime value of an administrative lock (ppolicy: it
+ * never expires), which a suspension or termination sets; a lock after too
+ * many wrong passwords holds the time it began instead, and passes.
+ */
+#define GPC_PPOLICY_ADMIN_LOCK "000001010000Z"
+
 /* An account with its unit, as one login or one command needs it. */
 struct gpc_account {
 	char *dn;

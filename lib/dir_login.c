@@ -115,7 +115,8 @@ success_control(struct gpc_dir *d, time_t now, int limit, const struct gpc_login
 	}
 	if (gpc_asprintf(&filter, "(&(!(gpcLockedUntil>=%s))(!(gpcTotpFailures>=%d))%s%s%s)",
 	    when, limit,
-	    seen != NULL && seen->active ? "(gpcState=active)(!(pwdAccountLockedTime=*))" : "",
+	    seen != NULL && seen->active ?
+	    "(gpcState=active)(!(pwdAccountLockedTime=" GPC_PPOLICY_ADMIN_LOCK "))" : "",
 	    seed_f != NULL ? seed_f : "", code_f != NULL ? code_f : "") < 0) {
 		r = GPC_ERR_NOMEM;
 		goto out;

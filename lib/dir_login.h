@@ -22,8 +22,8 @@
  *    is neither locked nor at the failure limit at the moment of the write,
  *    so wrong guesses racing a right one cannot outrun the lockout, and
  *    that it is still in the state the login was decided on (struct
- *    gpc_login_seen): active, not locked by the password policy, the same
- *    seed — so a suspension or a handover applied meanwhile fails the write.
+ *    gpc_login_seen): active, not locked by an administrator (a suspension),
+ *    the same seed — so a suspension or a handover applied meanwhile fails the write.
  *
  * The session passed in must be bound as the PAM reader (or the writer); the
  * ACLs of schema/database.ldif.in allow exactly these writes.  Sessions are
@@ -91,10 +91,12 @@ int gpc_dir_login_lock(struct gpc_dir *d, const char *dn, time_t until);
  */
 struct gpc_login_seen {
 	int active;               /* the account and its unit were active: assert
-	                             (gpcState=active) and no ppolicy lock
-	                             (!(pwdAccountLockedTime=*)), which a suspension
-	                             sets on the account and a unit's suspension on
-	                             each of its accounts; 0: no state asserted (a
+	                             (gpcState=active) and no administrative
+	                             ppolicy lock (GPC_PPOLICY_ADMIN_LOCK, dir.h),
+	                             which a suspension sets on the account and a
+	                             unit's suspension on each of its accounts (a
+	                             lock for wrong passwords, which passes, does
+	                             not count); 0: no state asserted (a
 	                             login refused for its state once the code is
 	                             proved) */
 	const char *seed_sealed;  /* the gpcTotpSeed value read: asserted unchanged;

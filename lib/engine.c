@@ -24,7 +24,6 @@
 #include "validate.h"
 
 #define MAX_DOC (1024 * 1024)
-#define LOCKED_FOREVER "000001010000Z" /* ppolicy: an administrative lock */
 
 struct gpc_engine {
 	const struct gpc_cfg *cfg;
@@ -1374,9 +1373,9 @@ plan_state_change(struct gpc_engine *e, const struct gpc_doc *d, const struct gp
 		 */
 		if (strcmp(act, "reinstate") == 0)
 			attr(a, "pwdAccountLockedTime", strcmp(acct->unit_state, "suspended") == 0 ?
-			    LOCKED_FOREVER : NULL);
+			    GPC_PPOLICY_ADMIN_LOCK : NULL);
 		else
-			attr(a, "pwdAccountLockedTime", LOCKED_FOREVER);
+			attr(a, "pwdAccountLockedTime", GPC_PPOLICY_ADMIN_LOCK);
 		if (strcmp(act, "terminate") == 0) {
 			revoke_credentials(a);
 			attr(a, "gpcHolderSealed", NULL);
@@ -1401,15 +1400,15 @@ plan_state_change(struct gpc_engine *e, const struct gpc_doc *d, const struct gp
 				continue;
 			ma = json_object();
 			if (strcmp(act, "suspend") == 0)
-				attr(ma, "pwdAccountLockedTime", LOCKED_FOREVER);
+				attr(ma, "pwdAccountLockedTime", GPC_PPOLICY_ADMIN_LOCK);
 			else if (strcmp(act, "reinstate") == 0)
 				attr(ma, "pwdAccountLockedTime",
-				    strcmp(m[i].state, "active") == 0 ? NULL : LOCKED_FOREVER);
+				    strcmp(m[i].state, "active") == 0 ? NULL : GPC_PPOLICY_ADMIN_LOCK);
 			else {
 				attr(ma, "gpcState", "terminated");
 				attr(ma, "gpcStateReason", d->reason_code);
 				attr_time(ma, "gpcPurgeAfter", purge);
-				attr(ma, "pwdAccountLockedTime", LOCKED_FOREVER);
+				attr(ma, "pwdAccountLockedTime", GPC_PPOLICY_ADMIN_LOCK);
 				revoke_credentials(ma);
 				attr(ma, "gpcHolderSealed", NULL);
 				attr(ma, "cn", NULL);

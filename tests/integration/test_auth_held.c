@@ -4,7 +4,7 @@
  * reads the account again after the code, so only the module itself can
  * refuse.  The write that lets a login through (the step spent, the
  * enrollment stored) asserts the state the login was decided on (RFC 4528:
- * active, no ppolicy lock, the same seed), so:
+ * active, no administrative ppolicy lock, the same seed), so:
  *
  *  - a suspension of the account, applied while the holder is at the code
  *    prompt, fails the login like a lost race (the holder is not told the
@@ -38,6 +38,7 @@
 #define U "150104-04-jb01"   /* its unit suspended (unit 3, bureau 150100) */
 #define H "150103-03-jb01"   /* handed over (unit 2, bureau 150103); no step spent yet */
 #define F "150105-05-jb01"   /* first login, suspended at the enrollment screen (unit 4) */
+#define G "150105-05-sh01"   /* first login, locked for wrong passwords meanwhile (unit 4) */
 #define OK_UID "150102-02-sh01" /* held, nothing changes */
 /* scripts/private-env.sh: the module's auth alone (pam_get_items.so after it asks nothing) */
 #define AUTH_ONLY "gpc-items"
@@ -97,7 +98,12 @@ setup(void **state)
 	    "fx_doc decision approve 150100 --id OK-F --app APP-F > $T/ok-f.json && "
 	    "fx_process $T/ok-f.json 150100 && [ \"$(fx_outcome OK-F)\" = applied ] && "
 	    "python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"code\"])' "
-	    "$T/outbox/OK-F.enrollment.json > $T/enroll.%s", F) != 0) {
+	    "$T/outbox/OK-F.enrollment.json > $T/enroll.%s && "
+	    "fx_doc register 4 1 --id APP-G > $T/app-g.json && fx_process $T/app-g.json && "
+	    "fx_doc decision approve 150100 --id OK-G --app APP-G > $T/ok-g.json && "
+	    "fx_process $T/ok-g.json 150100 && [ \"$(fx_outcome OK-G)\" = applied ] && "
+	    "python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"code\"])' "
+	    "$T/outbox/OK-G.enrollment.json > $T/enroll.%s", F, G) != 0) {
 		fprintf(stderr, "# fixture accounts could not be made; see fixture.log\n");
 		return -1;
 	}
@@ -239,6 +245,35 @@ a_suspension_applied_at_the_enrollment_screen_stores_nothing(void **state)
 	free(code);
 }
 
+static void
+a_lock_for_wrong_passwords_meanwhile_does_not_stop_the_enrollment(void **state)
+{
+	struct held h = { .uid = G };
+	struct it_conv c;
+	char *code = it_file_line("enroll." G);
+
+	(void)state;
+	/*
+	 * Wrong passwords tried on the account lock it for a while: ppolicy
+	 * writes the time the lock began.  That lock passes; only a
+	 * suspension's (GPC_PPOLICY_ADMIN_LOCK) is asserted against, or the
+	 * holder could not enroll until an administrator unlocked the account.
+	 */
+	h.answer0 = code;
+	h.change = "printf 'dn: %s\\nchangetype: modify\\nreplace: pwdAccountLockedTime\\n"
+	    "pwdAccountLockedTime: 20260101000000Z\\n' \"$(fx_dn " G ")\" | "
+	    "ldapmodify -x -H \"$GPC_LDAPI_URI\" -D \"$GPC_ROOTDN\" -y $T/root.pw >/dev/null";
+	memset(&c, 0, sizeof(c));
+	c.answer_fn = first_login_answers;
+	c.ctx = &h;
+	assert_int_equal(it_pam(AUTH_ONLY, G, &c, 0), PAM_SUCCESS);
+	assert_true(h.applied);
+	assert_string_equal(it_last_reason(), "enrolled");
+	assert_int_equal(it_ldap_count(G, "gpcTotpSeed"), 1);
+	assert_int_equal(it_ldap_count(G, "gpcEnrollCode"), 0);
+	free(code);
+}
+
 int
 main(void)
 {
@@ -248,6 +283,7 @@ main(void)
 		cmocka_unit_test(a_suspension_of_the_unit_applied_at_the_code_prompt_fails_the_login),
 		cmocka_unit_test(a_handover_approved_at_the_code_prompt_fails_the_old_holder),
 		cmocka_unit_test(a_suspension_applied_at_the_enrollment_screen_stores_nothing),
+		cmocka_unit_test(a_lock_for_wrong_passwords_meanwhile_does_not_stop_the_enrollment),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
