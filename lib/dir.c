@@ -679,6 +679,25 @@ out:
 }
 
 /*
+ * directory.ca_file chooses which directory is believed, so whoever could
+ * write it could answer every login: it must be root's (or ours) and
+ * writable by nobody else (gpc_check_trusted_file).  A file that is missing
+ * is left to the TLS set-up, which names it.  GPC_OK or GPC_ERR_CONFIG.
+ */
+static int
+check_ca_file(struct gpc_dir *d)
+{
+	char why[128];
+
+	if (d->cfg->ca_file == NULL ||
+	    gpc_check_trusted_file(d->cfg->ca_file, why, sizeof(why)) != GPC_ERR_PERM)
+		return GPC_OK;
+	gpc_log_msg(d->lg, LOG_ERR, "directory.ca_file %.200s: %s: refused", d->cfg->ca_file,
+	    why);
+	return GPC_ERR_CONFIG;
+}
+
+/*
  * Open a session on the first server of uris that answers, all of them
  * within failover_timeout_ms.  remember: keep and use the failover memory.
  */
@@ -709,6 +728,8 @@ open_list(const struct gpc_cfg *cfg, enum gpc_dir_role role, char *const *uris, 
 	 */
 	d->deadline = cfg->failover_timeout_ms > 0 ? mono_ms() + cfg->failover_timeout_ms : 0;
 	remember = remember && nuris > 1 && cfg->state_file != NULL && cfg->primary_retry_s > 0;
+	if ((r = check_ca_file(d)) != GPC_OK)
+		goto out;
 	if (remember)
 		state_read(d, uris, nuris, now, dead);
 	for (i = 0; i < nuris; i++)
@@ -944,20 +965,20 @@ doc_dn(const struct gpc_dir *d, const char *ou, const char *doc_id, char **out)
 }
 
 int
-gpc_dir_record_key(enum gpc_record_ns ns, const char *issuer, const char *id, char **out)
+gpc_dir_record_key(enum gpc_record_ns ns, const char *id, char **out)
 {
 	int n;
 
 	*out = NULL;
-	/* ids and issuers never hold ':', so no two keys can be read alike */
-	if (!gpc_doc_id_valid(id) || (ns == GPC_RECORD_DECISION && !gpc_doc_id_valid(issuer)))
+	/* ids never hold ':', so no two keys can be read alike */
+	if (!gpc_doc_id_valid(id))
 		return GPC_ERR_INVAL;
 	switch (ns) {
 	case GPC_RECORD_APPLICATION:
 		n = gpc_asprintf(out, "a:%s", id);
 		break;
 	case GPC_RECORD_DECISION:
-		n = gpc_asprintf(out, "d:%s:%s", issuer, id);
+		n = gpc_asprintf(out, "d:%s", id);
 		break;
 	case GPC_RECORD_DEADLINE:
 		n = gpc_asprintf(out, "x:%s", id);
@@ -1522,6 +1543,12 @@ gpc_dir_passwd(struct gpc_dir *d, const char *dn, const char *old, const char *n
 		*why = NULL;
 	if (new_pw == NULL || *new_pw == '\0')
 		return GPC_ERR_INVAL;
+	/* one no login could ever send (GPC_PASSWORD_MAX) would lock its holder out */
+	if (strnlen(new_pw, GPC_PASSWORD_MAX + 1) > GPC_PASSWORD_MAX) {
+		if (why != NULL)
+			*why = ldap_passwordpolicy_err2txt(PP_passwordTooLong);
+		return GPC_ERR_INVAL;
+	}
 	if ((r = arm(d, d->ld, d->cfg->op_timeout_ms, &op)) != GPC_OK)
 		return r;
 	user.bv_val = (char *)dn;

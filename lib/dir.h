@@ -63,8 +63,9 @@ enum gpc_dir_role {
  * Returns GPC_OK, GPC_ERR_UNAVAIL (no server answered, or the failover
  * timeout ran out), GPC_ERR_TLS (the last server tried refused TLS or had its
  * certificate refused, or cleartext was refused), GPC_ERR_CONFIG (the
- * service password file is unreadable, or the directory refused the
- * service account's credentials), GPC_ERR_PERM (password file readable by
+ * service password file is unreadable, the directory refused the service
+ * account's credentials, or directory.ca_file may be written by others:
+ * gpc_check_trusted_file), GPC_ERR_PERM (password file readable by
  * others), GPC_ERR_NOMEM.
  */
 int gpc_dir_open(const struct gpc_cfg *cfg, enum gpc_dir_role role, const struct gpc_log *lg,
@@ -133,22 +134,21 @@ int gpc_dir_account_dn(const struct gpc_dir *d, const char *unit_code, const cha
 
 /*
  * Records (ou=records) are kept apart by kind of document, so that no
- * document can take another kind's id, nor one bureau another's: the record
- * key, the RDN value gpcDocId=<key>, is "a:<id>" for an application,
- * "d:<issuer>:<id>" for a bureau's decision and "x:<id>" for a consequence
- * the engine decides itself (a passed deadline).  ou=applications entries
- * keep the plain application id (decisions name it).
- * gpc_dir_record_key: id must pass gpc_doc_id_valid(), issuer (only with
- * GPC_RECORD_DECISION, else ignored) the same rule — so ':' never occurs in
- * either.  *out malloc'd.  GPC_OK, GPC_ERR_INVAL, GPC_ERR_NOMEM.
+ * document can take another kind's id: the record key, the RDN value
+ * gpcDocId=<key>, is "a:<id>" for an application, "d:<id>" for a bureau's
+ * decision (recorded only once its signature verified, so only a bureau
+ * can use a decision id) and "x:<id>" for a consequence the engine decides
+ * itself (a passed deadline).  ou=applications entries keep the plain
+ * application id (decisions name it).
+ * gpc_dir_record_key: id must pass gpc_doc_id_valid(), so ':' never occurs
+ * in it.  *out malloc'd.  GPC_OK, GPC_ERR_INVAL, GPC_ERR_NOMEM.
  */
 enum gpc_record_ns {
 	GPC_RECORD_APPLICATION,
 	GPC_RECORD_DECISION,
 	GPC_RECORD_DEADLINE,
 };
-int gpc_dir_record_key(enum gpc_record_ns ns, const char *issuer, const char *id,
-    char **out);
+int gpc_dir_record_key(enum gpc_record_ns ns, const char *id, char **out);
 
 /* The DN of the record with this key (gpc_dir_record_key()). */
 int gpc_dir_record_dn(const struct gpc_dir *d, const char *key, char **out);
@@ -287,7 +287,8 @@ int gpc_dir_delete(struct gpc_dir *d, const char *dn);
  * this session's identity, so the server hashes it and applies its password
  * policy.  old may be NULL (an administrative set).  On a policy refusal
  * *why, if not NULL, is set to a static English phrase from ppolicy
- * ("Password is too short for policy", ...).
+ * ("Password is too short for policy", ...).  A new password over
+ * GPC_PASSWORD_MAX bytes is refused so before anything is sent.
  * Returns GPC_OK, GPC_ERR_INVAL (refused by policy), GPC_ERR_BADPASS,
  * GPC_ERR_DENIED, GPC_ERR_UNAVAIL, GPC_ERR_LDAP.
  */

@@ -1780,7 +1780,7 @@ redo(struct gpc_engine *e, const char *id, struct record *rec)
 	size_t len = 0;
 	json_t *ops = NULL, *result = NULL;
 	const char *outcome;
-	int r;
+	int r = GPC_OK;
 
 	/* sealed to the record's DN, wherever it is (an old record keeps its bare id) */
 	if (rec->plan == NULL ||
@@ -1959,8 +1959,12 @@ result_name(struct gpc_engine *e, const char *base, const char *digest, const ch
 			return r;
 		have = json_string_value(json_object_get(res, "digest"));
 		type = json_string_value(json_object_get(res, "document"));
-		mine = have == NULL || (digest != NULL && strcmp(have, want) == 0 && type != NULL &&
-		    doc_type != NULL && strcmp(type, doc_type) == 0);
+		/*
+		 * What cannot be read as a result (res NULL) is nobody's to
+		 * replace; one without a digest is an unreadable file's.
+		 */
+		mine = res != NULL && (have == NULL || (digest != NULL && strcmp(have, want) == 0 &&
+		    type != NULL && doc_type != NULL && strcmp(type, doc_type) == 0));
 		json_decref(res);
 		if (mine)
 			break;
@@ -2173,15 +2177,12 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 	}
 	/*
 	 * The record's key: the id in the namespace of its kind of document
-	 * and, for a decision, of its issuer (dir.h) — an application cannot
-	 * take a decision's id, nor one bureau another's.  A decision whose
-	 * issuer cannot be read has none: it cannot be trusted either.
+	 * (dir.h), so an application cannot take a decision's id.  (d->id is
+	 * valid: gpc_doc_parse() returns no document without one.)  r may
+	 * still hold the parse's GPC_ERR_FORMAT: that is in rs, not an error.
 	 */
-	if (d->type == GPC_DOC_APPLICATION)
-		r = gpc_dir_record_key(GPC_RECORD_APPLICATION, NULL, d->id, &key);
-	else if (gpc_doc_id_valid(d->issuer))
-		r = gpc_dir_record_key(GPC_RECORD_DECISION, d->issuer, d->id, &key);
-	if (r != GPC_OK)
+	if ((r = gpc_dir_record_key(d->type == GPC_DOC_APPLICATION ? GPC_RECORD_APPLICATION :
+	    GPC_RECORD_DECISION, d->id, &key)) != GPC_OK)
 		goto out;
 	/* The document's own problems come first in its result. */
 	for (i = 0; i < rs.n; i++)
@@ -2189,7 +2190,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 again:
 	record_free(rec);
 	rec = NULL;
-	if (key != NULL && (r = load_record(e, key, &rec)) != GPC_OK)
+	if ((r = load_record(e, key, &rec)) != GPC_OK)
 		goto out;
 	if (rec != NULL && rec->digest != NULL && strcmp(rec->digest, digest) == 0) {
 		r = replayed(e, path, d, digest, rec, dry_run, &res);
@@ -2311,14 +2312,6 @@ gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg, struct gpc_e
 		    r == GPC_ERR_IO ? strerror(errno) : gpc_strerror(r));
 		goto fail;
 	}
-	/* The CA file chooses which directory is believed: no one else may write it. */
-	if (cfg->ca_file != NULL &&
-	    gpc_check_trusted_file(cfg->ca_file, why, sizeof(why)) == GPC_ERR_PERM) {
-		gpc_log_msg(lg, LOG_ERR, "directory.ca_file %.200s: %s: refused", cfg->ca_file,
-		    why);
-		r = GPC_ERR_CONFIG;
-		goto fail;
-	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_WRITER, lg, &e->dir)) != GPC_OK)
 		goto fail;
 	/* A directory sealed under the other suite: refuse before touching a value. */
@@ -2382,31 +2375,6 @@ gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_path,
     enum gpc_doc_type type, json_t **result)
 {
 	return process(e, path, sig_path, type, 1, result);
-}
-
-int
-gpc_engine_result(struct gpc_engine *e, enum gpc_doc_type type, const char *issuer,
-    const char *id, json_t **result)
-{
-	struct record *rec = NULL;
-	char *key = NULL;
-	int r;
-
-	*result = NULL;
-	if (!gpc_doc_id_valid(id) || (type == GPC_DOC_DECISION && !gpc_doc_id_valid(issuer)))
-		return GPC_OK;
-	if ((r = gpc_dir_record_key(type == GPC_DOC_APPLICATION ? GPC_RECORD_APPLICATION :
-	    GPC_RECORD_DECISION, issuer, id, &key)) != GPC_OK)
-		return r;
-	r = load_record(e, key, &rec);
-	free(key);
-	if (r != GPC_OK || rec == NULL)
-		return r;
-	*result = json_loads(rec->result != NULL ? rec->result : "", 0, NULL);
-	if (*result != NULL && strcmp(rec->outcome, "applying") == 0)
-		json_object_set_new(*result, "outcome", json_string("applying"));
-	record_free(rec);
-	return *result != NULL ? GPC_OK : GPC_ERR_FORMAT;
 }
 
 /* Documents sorted by their own time, so the order of arrival does not matter. */
@@ -2557,7 +2525,7 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	}
 	/* its own namespace: no document can take (or have taken) its id */
 	if ((r = deadline_id(last, dn, id)) != GPC_OK ||
-	    (r = gpc_dir_record_key(GPC_RECORD_DEADLINE, NULL, id, &key)) != GPC_OK ||
+	    (r = gpc_dir_record_key(GPC_RECORD_DEADLINE, id, &key)) != GPC_OK ||
 	    (r = load_record(e, key, &rec)) != GPC_OK ||
 	    (r = sha256_hex(id, strlen(id), digest)) != GPC_OK)
 		goto out;

@@ -11,7 +11,7 @@
  *  2. commit: a record entry gpcDocId=<key>,ou=records is added holding the
  *     outcome, the result and — while it is being applied — the plan, sealed.
  *     The key is the id in its kind's namespace (dir.h: "a:<id>",
- *     "d:<issuer>:<id>", "x:<id>"), so no kind of document can take
+ *     "d:<id>", "x:<id>"), so no kind of document can take
  *     another's id.  Adding the record is the moment the document takes
  *     effect; a second add of the same key fails, so a document is never
  *     decided twice.  A decision's key counts only once its signature
@@ -53,8 +53,7 @@ struct gpc_engine;
  * of crypto.key_dir.  cfg and lg must outlive it.
  * Returns GPC_OK or the errors of gpc_dir_open() and gpc_keys_load(), or
  * GPC_ERR_CONFIG when the directory is sealed under the other crypto suite
- * (gpc_suite_check) or directory.ca_file may be written by others
- * (gpc_check_trusted_file); the reason is logged.
+ * (gpc_suite_check); the reason is logged.
  */
 int gpc_engine_new(const struct gpc_cfg *cfg, const struct gpc_log *lg,
     struct gpc_engine **out);
@@ -124,15 +123,6 @@ int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_pat
  * Returns GPC_OK or a directory error.
  */
 int gpc_engine_sweep(struct gpc_engine *e, size_t *done);
-
-/*
- * The result of a document already processed, from its record: ids are
- * kept apart by type and, for decisions, by issuer (dir.h, "record key"),
- * so name all three (issuer is ignored for an application).  *result is
- * NULL if no such document was recorded.  GPC_OK or a directory error.
- */
-int gpc_engine_result(struct gpc_engine *e, enum gpc_doc_type type, const char *issuer,
-    const char *id, json_t **result);
 
 /* The engine's directory session, for gpcgatectl's read commands. */
 struct gpc_dir *gpc_engine_dir(struct gpc_engine *e);

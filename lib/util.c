@@ -159,11 +159,22 @@ gpc_read_secret_file(const char *path, size_t max, int strip_nl, unsigned char *
 }
 
 /*
- * Read the open fd (at most max bytes) and close it, errno kept; with
- * regular_only, only if it is a regular file (GPC_ERR_PERM otherwise).
+ * Whether st may be read as a file someone else put in place: a regular
+ * file, and with one_name not also another file's (a hard link).
  */
 static int
-read_opened(int fd, int regular_only, size_t max, char **buf, size_t *len)
+plain_file(const struct stat *st, int one_name)
+{
+	return S_ISREG(st->st_mode) && (!one_name || st->st_nlink == 1);
+}
+
+/*
+ * Read the open fd (at most max bytes) and close it, errno kept; with
+ * regular_only, only if it is a regular file (GPC_ERR_PERM otherwise),
+ * and with one_name one of a single name (plain_file).
+ */
+static int
+read_opened(int fd, int regular_only, int one_name, size_t max, char **buf, size_t *len)
 {
 	unsigned char *b = NULL;
 	struct stat st;
@@ -171,7 +182,7 @@ read_opened(int fd, int regular_only, size_t max, char **buf, size_t *len)
 
 	if (regular_only && fstat(fd, &st) != 0)
 		r = GPC_ERR_IO;
-	else if (regular_only && !S_ISREG(st.st_mode))
+	else if (regular_only && !plain_file(&st, one_name))
 		r = GPC_ERR_PERM;
 	else
 		r = read_fd(fd, max, &b, len);
@@ -191,7 +202,7 @@ gpc_read_file(const char *path, size_t max, char **buf, size_t *len)
 	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return GPC_ERR_IO;
-	return read_opened(fd, 0, max, buf, len);
+	return read_opened(fd, 0, 0, max, buf, len);
 }
 
 int
@@ -205,13 +216,13 @@ gpc_read_regular_file(const char *path, size_t max, int nofollow, char **buf, si
 	/* Look before opening: opening a FIFO or a device can block or act. */
 	if ((nofollow ? lstat(path, &st) : stat(path, &st)) != 0)
 		return GPC_ERR_IO;
-	if (!S_ISREG(st.st_mode))
+	if (!plain_file(&st, nofollow))
 		return GPC_ERR_PERM;
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0))) < 0)
 		/* replaced by a link since the lstat: O_NOFOLLOW says ELOOP */
 		return errno == ELOOP ? GPC_ERR_PERM : GPC_ERR_IO;
 	/* and checked again: it may have been replaced in between */
-	return read_opened(fd, 1, max, buf, len);
+	return read_opened(fd, 1, nofollow, max, buf, len);
 }
 
 int

@@ -57,13 +57,15 @@ int gpc_read_file(const char *path, size_t max, char **buf, size_t *len);
  * document or signature): nothing but a regular file is ever opened, so a
  * FIFO cannot block the reader and a device is never opened at all; with
  * nofollow a symbolic link is not followed either (it is not a regular
- * file).  The name is looked at first (lstat, or stat without nofollow),
- * then opened O_RDONLY|O_NONBLOCK|O_CLOEXEC (|O_NOFOLLOW) and checked again
- * with fstat, as it may have been replaced in between.  At most max bytes.
+ * file), nor is a file read that has another name too (a hard link: it may
+ * be a file of ours, an outbox notice, linked in).  The name is looked at
+ * first (lstat, or stat without nofollow), then opened
+ * O_RDONLY|O_NONBLOCK|O_CLOEXEC (|O_NOFOLLOW) and checked again with fstat,
+ * as it may have been replaced in between.  At most max bytes.
  * Returns GPC_OK, GPC_ERR_PERM (not a regular file: a symbolic link, FIFO,
- * device, directory or socket; nothing was read), GPC_ERR_INVAL (longer
- * than max), GPC_ERR_IO (errno kept: ENOENT when there is no such file),
- * GPC_ERR_NOMEM.  *buf as gpc_read_file().
+ * device, directory or socket, or with nofollow a hard link; nothing was
+ * read), GPC_ERR_INVAL (longer than max), GPC_ERR_IO (errno kept: ENOENT
+ * when there is no such file), GPC_ERR_NOMEM.  *buf as gpc_read_file().
  */
 int gpc_read_regular_file(const char *path, size_t max, int nofollow, char **buf,
     size_t *len);

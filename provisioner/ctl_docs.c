@@ -194,75 +194,150 @@ cmd_check(struct ctl *c, int argc, char **argv)
 	return ex;
 }
 
+/* A result file as an object, or NULL (unreadable, not JSON). */
+static json_t *
+load_result(const char *path)
+{
+	json_t *res = json_load_file(path, 0, NULL);
+
+	if (res != NULL && !json_is_object(res)) {
+		json_decref(res);
+		res = NULL;
+	}
+	return res;
+}
+
+/* Whether a results/ entry is another document's result under id: "<id>~....json". */
+static int
+beside_of(const char *name, const char *id)
+{
+	size_t il = strlen(id), nl = strlen(name);
+
+	return nl > il + 6 && strncmp(name, id, il) == 0 && name[il] == '~' &&
+	    strcmp(name + nl - 5, ".json") == 0;
+}
+
+/*
+ * The result of one id: results/<id>.json, and after it those of other
+ * documents that came with the same id (results/<id>~*.json), so that no
+ * one reads the first as the only one.  JSON: the first object, with the
+ * others under "also".
+ */
+static int
+results_of(struct ctl *c, const char *id)
+{
+	char *path = NULL, *dir = NULL;
+	struct dirent **names = NULL;
+	json_t *res, *also = json_array();
+	int n, i;
+
+	if (gpc_asprintf(&path, "%s/results/%s.json", c->cfg->spool, id) < 0 ||
+	    gpc_asprintf(&dir, "%s/results", c->cfg->spool) < 0 || also == NULL) {
+		free(path);
+		free(dir);
+		json_decref(also);
+		return EXIT_SOFTWARE;
+	}
+	res = load_result(path);
+	free(path);
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		json_t *o;
+
+		if (beside_of(names[i]->d_name, id) &&
+		    gpc_asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0) {
+			if ((o = load_result(path)) != NULL)
+				json_array_append_new(also, o);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	if (res == NULL && json_array_size(also) > 0) {
+		res = json_incref(json_array_get(also, 0));
+		json_array_remove(also, 0);
+	}
+	if (res == NULL) {
+		json_decref(also);
+		fprintf(stderr, PROG ": no result for %s\n", id);
+		return EXIT_REFUSED;
+	}
+	if (c->json) {
+		if (json_array_size(also) > 0)
+			json_object_set(res, "also", also);
+		print_json(res);
+	} else {
+		size_t k;
+
+		print_result(res);
+		if (json_array_size(also) > 0)
+			printf("\n%zu other document(s) came with the id %s:\n", json_array_size(also),
+			    id);
+		for (k = 0; k < json_array_size(also); k++)
+			print_result(json_array_get(also, k));
+	}
+	json_decref(also);
+	json_decref(res);
+	return EXIT_OK;
+}
+
+/* Every result in results/, in name order. */
+static int
+results_all(struct ctl *c)
+{
+	char *dir = NULL, *path = NULL;
+	struct dirent **names = NULL;
+	json_t *all = json_array(), *res;
+	int n, i;
+
+	if (all == NULL || gpc_asprintf(&dir, "%s/results", c->cfg->spool) < 0) {
+		json_decref(all);
+		return EXIT_SOFTWARE;
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]->d_name);
+
+		if (names[i]->d_name[0] != '.' && nl > 5 &&
+		    strcmp(names[i]->d_name + nl - 5, ".json") == 0 &&
+		    gpc_asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0) {
+			if ((res = load_result(path)) != NULL) {
+				if (c->json)
+					json_array_append_new(all, res);
+				else {
+					print_result(res);
+					json_decref(res);
+				}
+			}
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	if (c->json)
+		print_json(all);
+	json_decref(all);
+	return n < 0 ? EXIT_SOFTWARE : EXIT_OK;
+}
+
 int
 cmd_results(struct ctl *c, int argc, char **argv)
 {
-	char *path = NULL, *buf = NULL;
-	size_t len = 0;
-	json_t *res;
 	int r;
 
 	if (argc > 2)
 		return ctl_usage("results takes at most one ID");
 	if ((r = need_config(c)) != GPC_OK)
 		return cli_exit_code(r);
-	if (argc == 2) {
-		if (!gpc_doc_id_valid(argv[1])) {
-			fprintf(stderr, PROG ": %s: not a document id\n", argv[1]);
-			return EXIT_USAGE;
-		}
-		if (gpc_asprintf(&path, "%s/results/%s.json", c->cfg->spool, argv[1]) < 0)
-			return EXIT_SOFTWARE;
-		r = gpc_read_file(path, 1 << 20, &buf, &len);
-		free(path);
-		if (r != GPC_OK) {
-			fprintf(stderr, PROG ": no result for %s\n", argv[1]);
-			return EXIT_REFUSED;
-		}
-		res = json_loadb(buf, len, 0, NULL);
-		free(buf);
-		if (res == NULL)
-			return EXIT_SOFTWARE;
-		if (c->json)
-			print_json(res);
-		else
-			print_result(res);
-		json_decref(res);
-		return EXIT_OK;
-	} else {
-		char *dir = NULL;
-		struct dirent **names = NULL;
-		json_t *all = json_array();
-		int n, i;
-
-		if (gpc_asprintf(&dir, "%s/results", c->cfg->spool) < 0)
-			return EXIT_SOFTWARE;
-		n = scandir(dir, &names, NULL, alphasort);
-		for (i = 0; i < n; i++) {
-			size_t nl = strlen(names[i]->d_name);
-
-			if (names[i]->d_name[0] != '.' && nl > 5 &&
-			    strcmp(names[i]->d_name + nl - 5, ".json") == 0 &&
-			    gpc_asprintf(&path, "%s/%s", dir, names[i]->d_name) >= 0) {
-				if ((res = json_load_file(path, 0, NULL)) != NULL) {
-					if (c->json)
-						json_array_append_new(all, res);
-					else {
-						print_result(res);
-						json_decref(res);
-					}
-				}
-				free(path);
-			}
-			free(names[i]);
-		}
-		free(names);
-		free(dir);
-		if (c->json)
-			print_json(all);
-		json_decref(all);
-		return n < 0 ? EXIT_SOFTWARE : EXIT_OK;
+	if (argc == 1)
+		return results_all(c);
+	if (!gpc_doc_id_valid(argv[1])) {
+		fprintf(stderr, PROG ": %s: not a document id\n", argv[1]);
+		return EXIT_USAGE;
 	}
+	return results_of(c, argv[1]);
 }
 
 int

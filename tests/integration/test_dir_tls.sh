@@ -72,7 +72,19 @@ for mode in ldaps starttls; do
 	    grep -q "Authentication service cannot retrieve authentication info" "$T/pam.out"
 done
 
+# whoever may write ca_file chooses which directory answers the logins
 use_cert good
+chmod 666 "$pki/ca.pem"
+printf '%s\n%s\n' "$(cat "$T/pw.$uid")" "$(fx_code "$uid")" |
+    gpc_pam "$T" ldaps "$uid" authenticate >"$T/pam.out" 2>&1
+t_ok "a ca_file others may write: a login fails as misconfigured (PAM_SERVICE_ERR)" \
+    grep -q "Error in service module" "$T/pam.out"
+t_fails "... (not a success)" grep -q "successfully authenticated" "$T/pam.out"
+dt_probe ldaps
+t_eq "... the session is not opened" "$(dt_field open)" CONFIG
+t_ok "... and the log says why" grep -q "directory.ca_file $pki/ca.pem: mode 0666" "$T/probe.log"
+chmod 644 "$pki/ca.pem"
+
 dt_probe nocafile
 t_eq "without ca_file only the system's trust store counts: our CA is refused" \
     "$(dt_field open)" TLS

@@ -22,4 +22,17 @@ grep -q "successfully authenticated" "$T/pam.out"
 t_report $? "the holder logs in with it" "$T/pam.out"
 grep -qi "new one required" "$T/pam.out"
 t_report $? "... and the account stage demands a new one (PAM_NEW_AUTHTOK_REQD)" "$T/pam.out"
+
+# One longer than any login may send (1024 bytes) would lock the holder out.
+(umask 077 && head -c 2000 /dev/zero | tr '\0' x >"$T/long.pw")
+before=$(fx_ldap -b "$(fx_dn "$U")" -s base '(objectClass=*)' pwdChangedTime)
+t_fails "gpcgatectl passwd refuses a password file over 1024 bytes" \
+    ctl passwd "$U" --password-file "$T/long.pw"
+cp "$T/t.out" "$T/said"
+t_ok "... saying it is too long" grep -q "longer than 1024 bytes" "$T/said"
+t_fails "... and such a password on standard input" eval 'ctl passwd "$U" <"$T/long.pw"'
+cp "$T/t.out" "$T/said"
+t_ok "... saying it is too long" grep -qi "too long" "$T/said"
+t_eq "... and the password is unchanged" \
+    "$(fx_ldap -b "$(fx_dn "$U")" -s base '(objectClass=*)' pwdChangedTime)" "$before"
 t_done

@@ -52,6 +52,15 @@ t_ok "... nor any 64 hex digits" eval "! grep -Eq '[0-9a-f]{64}' '$SP/results/pe
 t_ok "... the link itself is moved to rejected/, not followed" test -L "$SP/rejected/peek.json"
 t_ok "... and the notice is untouched" cmp "$NOTICE" "$T/notice.before"
 
+# a hard link is the notice itself under a second name: refused the same way
+ln "$NOTICE" "$SP/applications/peek2.json"
+run_once
+t_eq "a hard link in the spool is refused" "$(fx_outcome peek2) $(fx_reasons peek2)" \
+    "rejected malformed_json"
+t_eq "... unread: no digest" "$(field peek2 digest)" -
+t_ok "... nor any 64 hex digits" eval "! grep -Eq '[0-9a-f]{64}' '$SP/results/peek2.json'"
+t_ok "... and the notice stays where it was, untouched" cmp "$NOTICE" "$T/notice.before"
+
 # a decision's signature that is a link (here to a good signature) is not followed either
 fx_doc decision suspend 150102 --id D-SIGLINK --unit $UNIT --account $U --reason holder_mismatch \
     --deadline 2099-12-31 --on-deadline notify >"$T/siglink.json"
@@ -100,7 +109,7 @@ fx_process "$T/real.json" 150102
 G=$(beside $ID)
 t_eq "the bureau's signed decision with that id is applied" "$(fx_outcome "$G")" applied
 t_eq "... the account is suspended" "$(state_of $U)" suspended
-t_eq "... recorded under the bureau's namespace" "$(records $ID)" "d:150102:$ID"
+t_eq "... recorded as a decision's" "$(records $ID)" "d:$ID"
 t_eq "... its result beside the first one of that id (the squatter's stands)" \
     "$(fx_outcome $ID) $(field $ID digest | cut -c1-7)" "rejected sha256:"
 
@@ -113,7 +122,7 @@ t_eq "... the bureau's decision with that id is applied all the same" \
     "$(fx_outcome "$(beside $ID2)")" applied
 t_eq "... the account is active again" "$(state_of $U)" active
 t_eq "... applications and decisions are recorded apart" \
-    "$(records $ID2)" "a:$ID2 d:150102:$ID2"
+    "$(records $ID2)" "a:$ID2 d:$ID2"
 
 # a malformed decision the bureau did sign is its own: refused, and its id used
 fx_doc decision suspend 150102 --id D-SIGNED-BAD --unit $UNIT --account $U \
@@ -121,8 +130,18 @@ fx_doc decision suspend 150102 --id D-SIGNED-BAD --unit $UNIT --account $U \
     --set extra=1 >"$T/sb.json"
 fx_process "$T/sb.json" 150102
 t_eq "a signed but malformed decision is refused" "$(fx_reasons D-SIGNED-BAD)" unknown_field
-t_eq "... and recorded under its bureau's id" "$(records D-SIGNED-BAD)" \
-    "d:150102:D-SIGNED-BAD"
+t_eq "... and recorded under its id" "$(records D-SIGNED-BAD)" "d:D-SIGNED-BAD"
+
+# a decision that names no issuer: nobody's, refused at once, and the run goes on
+cat >"$T/noissuer.json" <<JSON
+{"type":"gpcgate.decision/1","id":"D-NOISSUER","issued_at":"2026-01-01T00:00:00+08:00","action":"reinstate","target":{"unit":"$UNIT","account":"$U"}}
+JSON
+fx_submit "$T/noissuer.json"
+t_ok "a decision without an issuer does not fail the run" run_once
+t_eq "... it is refused" "$(fx_outcome D-NOISSUER)" rejected
+t_ok "... for the missing issuer" grep -qw missing_field <<<"$(fx_reasons D-NOISSUER)"
+t_eq "... nothing is recorded" "$(records D-NOISSUER)" ""
+t_ok "... and it is moved out of the spool" test ! -e "$SP/decisions/D-NOISSUER.json"
 
 # --- results of processed documents -----------------------------------------------------------------
 cp "$SP/results/$APPROVAL.json" "$T/approval.result"
@@ -148,6 +167,22 @@ t_ok "a copy of it among the applications (wrong_type) leaves its result alone" 
     cmp "$SP/results/$APPROVAL.json" "$T/approval.result"
 t_eq "... the copy's result is beside it" \
     "$(grep -l wrong_type "$SP/results/$APPROVAL"~*.json | wc -l)" 1
+
+# gpcgatectl results ID shows them all: the first, and the others under that id
+n_beside=$(ls "$SP/results/" | grep -c -F "$APPROVAL~")
+t_eq "gpcgatectl --json results ID: the first result, the others under \"also\"" \
+    "$(ctl --json results "$APPROVAL" | python3 -c 'import json,sys
+o = json.load(sys.stdin)
+print(o["outcome"], len(o.get("also", [])), sorted(set(a["outcome"] for a in o["also"])))')" \
+    "applied $n_beside ['rejected']"
+ctl results "$APPROVAL" >"$T/results.txt"
+t_ok "... and in words: the others are announced" \
+    grep -q "^$n_beside other document(s) came with the id $APPROVAL:" "$T/results.txt"
+t_eq "... each of them printed" "$(grep -c '^[^ ].*: rejected' "$T/results.txt")" "$n_beside"
+t_fails "... an id with no result exits 1" ctl results NO-SUCH-ID
+t_eq "gpcgatectl --json results: every result in results/" \
+    "$(ctl --json results | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" \
+    "$(ls "$SP/results/" | grep -c '\.json$')"
 
 # --- a pinned certificate others may write ---------------------------------------------------------
 chmod 666 "$T/pki/rsa.pem"
