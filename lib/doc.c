@@ -271,6 +271,9 @@ read_application(struct ctx *c, json_t *root, struct gpc_doc *d)
 
 	if (d->kind != NULL && !one_of(d->kind, kinds)) {
 		reason(c, "invalid_field", "kind", "must be register, change or handover");
+		/* not kept: it would be echoed into results, records and the audit */
+		free(d->kind);
+		d->kind = NULL;
 		return;
 	}
 	if (d->role != NULL && !one_of(d->role, roles))
@@ -381,6 +384,9 @@ read_decision(struct ctx *c, json_t *root, struct gpc_doc *d)
 	if (!one_of(d->action, actions)) {
 		reason(c, "invalid_field", "action",
 		    "must be approve, deny, suspend, reinstate or terminate");
+		/* not kept: it would be echoed into results, records and the audit */
+		free(d->action);
+		d->action = NULL;
 		return;
 	}
 	if (strcmp(d->action, "approve") == 0 || strcmp(d->action, "deny") == 0) {
@@ -469,6 +475,9 @@ gpc_doc_parse(const char *buf, size_t len, enum gpc_doc_type expect, time_t now,
 	if (when != NULL && gpc_time_parse_rfc3339(when, &d->when) != GPC_OK)
 		reason(&c, "invalid_time", when_field,
 		    "must be an RFC 3339 time with offset, e.g. 2026-11-07T09:30:00+08:00");
+	else if (when != NULL && d->when < GPC_DOC_EARLIEST)
+		reason(&c, "invalid_time", when_field, "before 2000-01-01: not a date of this "
+		    "platform");
 done:
 	if (c.nomem) {
 		r = GPC_ERR_NOMEM;

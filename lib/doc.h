@@ -30,6 +30,9 @@
  */
 #define GPC_DOC_MAX (64 * 1024)
 
+/* The earliest issued_at / submitted_at taken: 2000-01-01T00:00:00Z. */
+#define GPC_DOC_EARLIEST ((time_t)946684800)
+
 /* One reason a document was refused: {code, field, message}. */
 struct gpc_reason {
 	char code[40];

@@ -35,6 +35,8 @@ struct gpc_engine {
 	void *clock_ctx;
 	int (*interrupted)(void *); /* gpc_engine_set_interrupt() */
 	void *interrupt_ctx;
+	int unfinished;             /* a record was left "applying" by a failed apply:
+	                             * nothing more is decided until it is finished */
 };
 
 /* What the check step decided. */
@@ -48,7 +50,8 @@ struct plan {
 	char *holder_index;      /* recorded with identity_misuse */
 	char *app_kind;          /* approve/deny: the application's kind */
 	char *flag;
-	int untrusted;           /* signature failed: record nothing under its id */
+	int untrusted;           /* signature failed, or in the wrong spool directory:
+	                          * record nothing under its id */
 	char signer[256];
 };
 
@@ -411,44 +414,52 @@ record_free(struct record *rec)
 }
 
 /* The record whose RDN value is rdn_value, or *out NULL. */
+/* What a record entry holds. */
+static char *record_attrs[] = { "gpcDocId", "gpcOutcome", "gpcDocDigest", "gpcResult", "gpcPlan",
+	NULL };
+
+/* A record from its entry (searched with record_attrs); *out NULL on error. */
+static int
+record_from_entry(struct gpc_engine *e, LDAPMessage *en, struct record **out)
+{
+	struct record *rec;
+	char *dn;
+
+	*out = NULL;
+	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+		return GPC_ERR_NOMEM;
+	if ((dn = ldap_get_dn(gpc_dir_ldap(e->dir), en)) != NULL) {
+		rec->dn = strdup(dn);
+		ldap_memfree(dn);
+	}
+	rec->outcome = gpc_dir_get(e->dir, en, "gpcOutcome");
+	rec->digest = gpc_dir_get(e->dir, en, "gpcDocDigest");
+	rec->result = gpc_dir_get(e->dir, en, "gpcResult");
+	rec->plan = gpc_dir_get(e->dir, en, "gpcPlan");
+	if (rec->dn == NULL || rec->outcome == NULL) {
+		record_free(rec);
+		return GPC_ERR_LDAP;
+	}
+	*out = rec;
+	return GPC_OK;
+}
+
 static int
 load_record_at(struct gpc_engine *e, const char *rdn_value, struct record **out)
 {
-	static char *attrs[] = { "gpcOutcome", "gpcDocDigest", "gpcResult", "gpcPlan", NULL };
 	LDAPMessage *res = NULL, *en;
-	struct record *rec = NULL;
 	char *dn = NULL;
 	int r;
 
 	*out = NULL;
 	if ((r = gpc_dir_record_dn(e->dir, rdn_value, &dn)) != GPC_OK)
 		return r;
-	r = gpc_dir_search(e->dir, dn, LDAP_SCOPE_BASE, "(objectClass=gpcRecord)", attrs, 1,
-	    &res);
-	if (r == GPC_ERR_NOTFOUND) {
+	r = gpc_dir_search(e->dir, dn, LDAP_SCOPE_BASE, "(objectClass=gpcRecord)", record_attrs,
+	    1, &res);
+	if (r == GPC_ERR_NOTFOUND)
 		r = GPC_OK;
-		goto out;
-	}
-	if (r != GPC_OK || (en = ldap_first_entry(gpc_dir_ldap(e->dir), res)) == NULL)
-		goto out;
-	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
-		r = GPC_ERR_NOMEM;
-		goto out;
-	}
-	rec->dn = dn;
-	dn = NULL; /* transferred */
-	rec->outcome = gpc_dir_get(e->dir, en, "gpcOutcome");
-	rec->digest = gpc_dir_get(e->dir, en, "gpcDocDigest");
-	rec->result = gpc_dir_get(e->dir, en, "gpcResult");
-	rec->plan = gpc_dir_get(e->dir, en, "gpcPlan");
-	if (rec->outcome == NULL) {
-		r = GPC_ERR_LDAP;
-		goto out;
-	}
-	*out = rec;
-	rec = NULL; /* transferred */
-out:
-	record_free(rec);
+	else if (r == GPC_OK && (en = ldap_first_entry(gpc_dir_ldap(e->dir), res)) != NULL)
+		r = record_from_entry(e, en, out);
 	free(dn);
 	ldap_msgfree(res);
 	return r;
@@ -1669,6 +1680,8 @@ result_new(struct gpc_engine *e, const struct gpc_doc *d, const char *file, cons
 		json_object_set_new(res, "action", json_string(d->action));
 	if (p->signer[0] != '\0')
 		json_object_set_new(res, "signer", json_string(p->signer));
+	if (p->untrusted)
+		json_object_set_new(res, "untrusted", json_true());
 	/* what it was about and what it sent: enough to audit it from the result alone */
 	if (p->target_unit != NULL)
 		json_object_set_new(res, "unit", json_string(p->target_unit));
@@ -1790,8 +1803,9 @@ redo(struct gpc_engine *e, const char *id, struct record *rec)
 		r = GPC_ERR_CRYPTO;
 		goto out;
 	}
+	/* a record without its result (gpcResult is optional) finishes as applied */
 	if ((ops = json_loadb((const char *)text, len, 0, NULL)) == NULL ||
-	    (result = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) == NULL) {
+	    (rec->result != NULL && (result = json_loads(rec->result, 0, NULL)) == NULL)) {
 		r = GPC_ERR_FORMAT;
 		goto out;
 	}
@@ -1852,9 +1866,9 @@ commit(struct gpc_engine *e, const char *key, const struct gpc_doc *d, const cha
 	if ((r = add_record(e, key, d, digest, p, res, "applying", sealed)) != GPC_OK)
 		goto out;
 	/* The record holds the plan: from here a crash is repaired by redo(). */
-	if ((r = apply_plan(e, p->ops)) != GPC_OK)
-		goto out;
-	r = finish_record(e, rdn, p->outcome);
+	if ((r = apply_plan(e, p->ops)) != GPC_OK ||
+	    (r = finish_record(e, rdn, p->outcome)) != GPC_OK)
+		e->unfinished = 1; /* half applied: nothing else is decided on it */
 out:
 	gpc_freezero_str(plan_text);
 	free(sealed);
@@ -1897,8 +1911,24 @@ audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const
 		json_object_set(f, "application_kind", json_object_get(res, "application_kind"));
 	if (json_object_get(res, "cause") != NULL)
 		json_object_set(f, "cause", json_object_get(res, "cause"));
-	snprintf(once, sizeof(once), "%s:%s:%.12s", event, d->id,
-	    digest != NULL && strlen(digest) > 7 ? digest + 7 : "");
+	/*
+	 * Once per document and verdict: the same bytes can come as an
+	 * unsigned copy (refused) and then signed (applied), and each is a
+	 * line of its own; a replay of either finds its own line.
+	 */
+	{
+		json_t *v_how = json_pack("[O, O, O, O?]", json_object_get(f, "doc"),
+		    json_object_get(res, "outcome"), codes, json_object_get(res, "signer"));
+		char *how = v_how != NULL ? json_dumps(v_how, JSON_COMPACT) : NULL;
+		char verdict[65] = "";
+
+		if (how == NULL || sha256_hex(how, strlen(how), verdict) != GPC_OK)
+			verdict[0] = '\0';
+		free(how);
+		json_decref(v_how);
+		snprintf(once, sizeof(once), "%s:%s:%.12s:%.8s", event, d->id,
+		    digest != NULL && strlen(digest) > 7 ? digest + 7 : "", verdict);
+	}
 	(void)gpc_audit_event_once(e->audit, once, event, f);
 	json_decref(f);
 	/* each notice sent, by kind and addressee's account, never its content */
@@ -1917,6 +1947,53 @@ audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const
 /* ---- processing ------------------------------------------------------------------------ */
 
 /*
+ * If results/<base>.json is the result of an untrusted document (marked
+ * "untrusted"), move it beside, to results/<base>~<its digest12>.json (or
+ * ~<its digest> if that is taken): never replaced, only moved.  GPC_OK
+ * (also when there is nothing to move), GPC_ERR_IO, GPC_ERR_NOMEM.
+ */
+static int
+displace_untrusted(struct gpc_engine *e, const char *base)
+{
+	json_t *res = NULL;
+	const char *have;
+	char *from = NULL, *to = NULL;
+	struct stat st;
+	int r, k;
+
+	if ((r = gpc_spool_read_result(e->cfg->spool, base, &res)) != GPC_OK || res == NULL)
+		return r == GPC_ERR_NOTFOUND || r == GPC_ERR_INVAL ? GPC_OK : r;
+	have = json_string_value(json_object_get(res, "digest"));
+	if (!json_is_true(json_object_get(res, "untrusted")) || have == NULL ||
+	    strncmp(have, "sha256:", 7) != 0 || strlen(have) != 71) {
+		json_decref(res);
+		return GPC_OK;
+	}
+	r = GPC_ERR_IO;
+	for (k = 12; k <= 64; k += 52) {
+		free(to);
+		to = NULL;
+		if (gpc_asprintf(&to, "%s/results/%s~%.*s.json", e->cfg->spool, base, k,
+		    have + 7) < 0) {
+			r = GPC_ERR_NOMEM;
+			break;
+		}
+		if (lstat(to, &st) == 0 || errno != ENOENT)
+			continue;
+		if (gpc_asprintf(&from, "%s/results/%s.json", e->cfg->spool, base) < 0) {
+			r = GPC_ERR_NOMEM;
+			break;
+		}
+		r = rename(from, to) == 0 ? GPC_OK : GPC_ERR_IO;
+		break;
+	}
+	free(from);
+	free(to);
+	json_decref(res);
+	return r;
+}
+
+/*
  * The name of a result in results/.  results/<base>.json belongs to the
  * first document that took it: another document's result goes beside it,
  * as <base>~<digest12>.json (or <base>~<digest>.json should even that be
@@ -1925,19 +2002,26 @@ audit_document(struct gpc_engine *e, const struct gpc_doc *d, json_t *res, const
  * the run after a crash) keeps its name.  A file that could not be read as
  * a document has neither and holds no name against a document: a
  * document's result may replace its result, and its own goes to
- * <base>~unreadable.json when a document holds <base>.
+ * <base>~unreadable.json when a document holds <base>.  A recorded
+ * document (recorded: the result is not "untrusted") takes <base> from a
+ * result marked "untrusted" (an unsigned copy, one in the wrong spool
+ * directory), which moves beside it: where a bureau looks for its
+ * decision's result, it finds that one, not a forgery's.
  * digest: lower-case hex, NULL for an unreadable file; doc_type: the
  * result's "document".  out: 201 bytes.  GPC_OK, GPC_ERR_INVAL (base
- * unusable as a name), GPC_ERR_NOMEM.
+ * unusable as a name), GPC_ERR_IO, GPC_ERR_NOMEM.
  */
 static int
 result_name(struct gpc_engine *e, const char *base, const char *digest, const char *doc_type,
-    char out[201])
+    int recorded, char out[201])
 {
 	char want[72];
 	size_t i, n = 0;
 	char cand[3][201];
 	int r = GPC_OK;
+
+	if (recorded && digest != NULL && (r = displace_untrusted(e, base)) != GPC_OK)
+		return r;
 
 	snprintf(cand[n++], sizeof(cand[0]), "%s", base);
 	if (digest != NULL) {
@@ -2002,7 +2086,7 @@ reject_unreadable(struct gpc_engine *e, const char *path, struct gpc_reasons *rs
 	    "processed_at", t, "reasons", gpc_reasons_json(rs), "effects");
 	gpc_log_msg(e->lg, LOG_WARNING, "%s: unreadable document moved to rejected/ (%s)",
 	    gpc_log_escape(name, logname, sizeof(logname)), rs->n > 0 ? rs->v[0].code : "?");
-	if ((r = result_name(e, stem, NULL, NULL, rname)) == GPC_OK &&
+	if ((r = result_name(e, stem, NULL, NULL, 0, rname)) == GPC_OK &&
 	    (r = gpc_spool_write_result(e->cfg->spool, rname, res)) == GPC_OK)
 		r = gpc_spool_archive(e->cfg->spool, path, 1);
 	*result = res;
@@ -2022,7 +2106,8 @@ finish_file(struct gpc_engine *e, const char *path, const struct gpc_doc *d,
 	const char *doc_type = json_string_value(json_object_get(res, "document"));
 	int r;
 
-	if ((r = result_name(e, d->id, digest, doc_type, name)) != GPC_OK ||
+	if ((r = result_name(e, d->id, digest, doc_type,
+	    !json_is_true(json_object_get(res, "untrusted")), name)) != GPC_OK ||
 	    (r = gpc_spool_write_result(e->cfg->spool, name, res)) != GPC_OK) {
 		gpc_log_msg(e->lg, LOG_ERR, "results/%.140s.json: cannot write", name);
 		return r;
@@ -2143,10 +2228,16 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 	 * it is given, as its user).
 	 */
 	r = gpc_read_regular_file(path, GPC_DOC_MAX, !dry_run, &raw, &len);
-	if (r == GPC_ERR_PERM || r == GPC_ERR_INVAL) {
-		/* Not a document, and never will be: refuse it rather than retry for ever. */
+	if (r == GPC_ERR_PERM || r == GPC_ERR_INVAL || (r == GPC_ERR_IO && errno == EACCES)) {
+		/*
+		 * Not a document, and never will be (a file its producer left
+		 * unreadable to us must be submitted again): refuse it rather
+		 * than retry for ever.
+		 */
 		gpc_reasons_add(&rs, "malformed_json", "", "%s", r == GPC_ERR_INVAL ?
-		    "larger than 64 KiB" : "not a regular file (a link, FIFO or device): not read");
+		    "larger than 64 KiB" : r == GPC_ERR_PERM ?
+		    "not a regular file (a link, FIFO or device): not read" :
+		    "not readable by the provisioner (permission denied)");
 		r = reject_unreadable(e, path, &rs, dry_run, &res);
 		goto out;
 	}
@@ -2169,6 +2260,7 @@ process(struct gpc_engine *e, const char *path, const char *sig_path, enum gpc_d
 		 * its result goes beside, never over, that document's.
 		 */
 		p.outcome = "rejected";
+		p.untrusted = 1; /* nothing recorded: it yields its result's name */
 		for (i = 0; i < rs.n; i++)
 			gpc_reasons_add(&p.rs, rs.v[i].code, rs.v[i].field, "%s", rs.v[i].message);
 		res = result_new(e, d, file_name(path), digest, &p);
@@ -2417,6 +2509,48 @@ doc_time(const char *path, enum gpc_doc_type type)
 	return t;
 }
 
+/*
+ * Finish every record a failed apply left "applying" (redo its plan)
+ * before anything else is decided: a later document planned on the
+ * half-applied state would be undone when the plan is applied again.
+ * Clears e->unfinished when all are finished.  GPC_OK or the first error
+ * (the records stay as they are: the next run tries again).
+ */
+static int
+finish_unfinished(struct gpc_engine *e)
+{
+	LDAPMessage *res = NULL, *en;
+	LDAP *ld = gpc_dir_ldap(e->dir);
+	struct record *rec = NULL;
+	char *base = NULL, *rdn = NULL;
+	int r;
+
+	if (gpc_asprintf(&base, "ou=records,%s", gpc_dir_base(e->dir)) < 0)
+		return GPC_ERR_NOMEM;
+	r = gpc_dir_search(e->dir, base, LDAP_SCOPE_ONELEVEL,
+	    "(&(objectClass=gpcRecord)(gpcOutcome=applying))", record_attrs, 0, &res);
+	free(base);
+	if (r != GPC_OK)
+		gpc_log_msg(e->lg, LOG_ERR, "documents not processed: half-applied records "
+		    "cannot be looked for: %s", gpc_strerror(r));
+	for (en = r == GPC_OK ? ldap_first_entry(ld, res) : NULL; en != NULL && r == GPC_OK;
+	    en = ldap_next_entry(ld, en)) {
+		if ((r = record_from_entry(e, en, &rec)) != GPC_OK)
+			break;
+		rdn = gpc_dir_get(e->dir, en, "gpcDocId");
+		if ((r = redo(e, rdn != NULL ? rdn : rec->dn, rec)) != GPC_OK)
+			gpc_log_msg(e->lg, LOG_ERR, "documents not processed: %.80s is half applied "
+			    "and cannot be finished: %s", rdn != NULL ? rdn : "a record",
+			    gpc_strerror(r));
+		free(rdn);
+		record_free(rec);
+		rec = NULL;
+	}
+	ldap_msgfree(res);
+	e->unfinished = r != GPC_OK;
+	return r;
+}
+
 int
 gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 {
@@ -2427,6 +2561,8 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 
 	if (done != NULL)
 		*done = 0;
+	if ((r = finish_unfinished(e)) != GPC_OK)
+		return r;
 	if ((r = gpc_spool_list(e->cfg->spool, &v, &n)) != GPC_OK)
 		return r;
 	if (n > 0 && (q = calloc(n, sizeof(*q))) == NULL) {
@@ -2454,9 +2590,13 @@ gpc_engine_run_once(struct gpc_engine *e, size_t *done)
 			gpc_log_msg(e->lg, LOG_ERR, "%s: not processed: %s",
 			    gpc_log_escape(q[i].ent->name, logname, sizeof(logname)),
 			    gpc_strerror(r));
-			/* The directory went away: the rest waits for it.  Anything
-			 * else is this document's: it stays, the others go on. */
-			if (r == GPC_ERR_UNAVAIL || r == GPC_ERR_TIMEOUT)
+			/*
+			 * The directory went away, or this document is half
+			 * applied: the rest waits (a later one must not be
+			 * decided on a half-applied state).  Anything else is
+			 * this document's: it stays, the others go on.
+			 */
+			if (r == GPC_ERR_UNAVAIL || r == GPC_ERR_TIMEOUT || e->unfinished)
 				break;
 			if (first == GPC_OK)
 				first = r;
@@ -2540,12 +2680,26 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 	d.reason_text = text;
 	d.action = on != NULL && strcmp(on, "terminate") == 0 ? "terminate" : "notify";
 	if (rec != NULL) {
-		/* done before; a crash may have left its plan, result or audit to finish */
-		if (strcmp(rec->outcome, "applying") == 0 && (r = redo(e, id, rec)) != GPC_OK)
+		json_t *have = NULL;
+		int finished = strcmp(rec->outcome, "applying") != 0;
+
+		/*
+		 * Done before (a notified suspension stays suspended: every sweep
+		 * finds it again).  Its result is written last, so with the
+		 * result there nothing is left; else a crash left its plan, its
+		 * audit line or its result to finish.
+		 */
+		if (finished && gpc_spool_read_result(e->cfg->spool, id, &have) == GPC_OK &&
+		    have != NULL) {
+			json_decref(have);
 			goto out;
-		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL &&
-		    (r = finish_file(e, NULL, &d, digest, res, 0)) == GPC_OK)
+		}
+		if (!finished && (r = redo(e, id, rec)) != GPC_OK)
+			goto out;
+		if ((res = json_loads(rec->result != NULL ? rec->result : "", 0, NULL)) != NULL) {
 			audit_document(e, &d, res, "deadline");
+			r = finish_file(e, NULL, &d, digest, res, 0);
+		}
 		goto out;
 	}
 	if (strcmp(d.action, "terminate") == 0) {
@@ -2589,13 +2743,16 @@ deadline_passed(struct gpc_engine *e, LDAPMessage *en, size_t *done)
 		r = GPC_OK;
 	if (r != GPC_OK)
 		goto out;
-	/* like any document, it leaves a result: the results directory tells the story */
+	audit_document(e, &d, res, "deadline");
+	/*
+	 * Like any document it leaves a result, the results directory tells
+	 * the story — written last: a result there means nothing is left to do.
+	 */
 	if ((r = finish_file(e, NULL, &d, digest, res, 0)) != GPC_OK)
 		goto out;
 	gpc_log_msg(e->lg, LOG_NOTICE, "%s %.64s: deadline of %.64s passed: %s", uid != NULL ?
 	    "account" : "unit", uid != NULL ? uid : unit, last != NULL ? last : "?",
 	    strcmp(d.action, "notify") == 0 ? "bureau notified" : p.outcome);
-	audit_document(e, &d, res, "deadline");
 	if (done != NULL)
 		(*done)++;
 out:
@@ -2678,6 +2835,8 @@ gpc_engine_sweep(struct gpc_engine *e, size_t *done)
 
 	if (done != NULL)
 		*done = 0;
+	if ((r = finish_unfinished(e)) != GPC_OK)
+		return r;
 	gpc_time_generalized(now_of(e), now);
 	if (gpc_asprintf(&base, "ou=units,%s", gpc_dir_base(e->dir)) < 0 ||
 	    gpc_asprintf(&filter, "(&(|(objectClass=gpcAccount)(objectClass=gpcUnit))"

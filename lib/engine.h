@@ -78,9 +78,13 @@ void gpc_engine_set_interrupt(struct gpc_engine *e, int (*interrupted)(void *), 
 /*
  * Process every document waiting in the spool once, oldest issued_at /
  * submitted_at first (applications before decisions at equal times, then
- * by name).  *done (may be NULL) counts the documents finished.  A
- * document that fails (its plan does not open, the directory refuses a
- * change) stays in the spool for the next run and the others go on.
+ * by name).  *done (may be NULL) counts the documents finished.  First
+ * every record a failed apply left half applied ("applying") is finished
+ * by its redo plan; while one cannot be, nothing else is decided (a later
+ * document planned on a half-applied state would be undone by the redo).
+ * A document that fails before it is recorded (the directory refuses the
+ * record) stays in the spool for the next run and the others go on; one
+ * that fails half applied stops the run.
  * Returns GPC_OK; GPC_ERR_UNAVAIL or GPC_ERR_TIMEOUT when the directory
  * went away (the remaining documents wait); else the first document's error.
  */
@@ -119,7 +123,8 @@ int gpc_engine_check(struct gpc_engine *e, const char *path, const char *sig_pat
  * names it as "cause"); with "notify" a deadline_passed notice goes to the
  * outbox once — and each tombstone whose retention ended is deleted.  Each
  * consequence is a document of its own (id "deadline-<hash>"), so it
- * happens exactly once.  *done (may be NULL) counts what was done.
+ * happens exactly once.  Half-applied records are finished first, as in
+ * gpc_engine_run_once().  *done (may be NULL) counts what was done.
  * Returns GPC_OK or a directory error.
  */
 int gpc_engine_sweep(struct gpc_engine *e, size_t *done);

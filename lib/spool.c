@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,13 +319,18 @@ gpc_spool_read_signature(const char *doc_path, unsigned char **sig, size_t *len,
 	return GPC_OK;
 }
 
+/*
+ * Move src into dstdir under its own name, or with a numeric suffix
+ * (".1", ".2", ...) when that is taken: nothing there is overwritten.  A
+ * name at the file system's limit is cut to make room for the suffix.
+ */
 static int
 move_unique(const char *src, const char *dstdir)
 {
-	char *copy = NULL, *dst = NULL;
+	char *copy = NULL, *dst = NULL, suffix[8];
 	const char *base;
 	struct stat st;
-	int i, r = GPC_ERR_IO;
+	int i, keep, r = GPC_ERR_IO;
 
 	if ((copy = strdup(src)) == NULL)
 		return GPC_ERR_NOMEM;
@@ -332,12 +338,14 @@ move_unique(const char *src, const char *dstdir)
 	for (i = 0; i < 1000; i++) {
 		free(dst);
 		dst = NULL;
-		if ((i == 0 ? gpc_asprintf(&dst, "%s/%s", dstdir, base) :
-		    gpc_asprintf(&dst, "%s/%s.%d", dstdir, base, i)) < 0) {
+		snprintf(suffix, sizeof(suffix), i == 0 ? "" : ".%d", i);
+		keep = (int)(NAME_MAX - strlen(suffix));
+		if (gpc_asprintf(&dst, "%s/%.*s%s", dstdir, keep, base, suffix) < 0) {
 			r = GPC_ERR_NOMEM;
 			break;
 		}
-		if (lstat(dst, &st) == 0)
+		/* only a name that is not there is free; any other answer is not */
+		if (lstat(dst, &st) == 0 || errno != ENOENT)
 			continue;
 		r = rename(src, dst) == 0 ? GPC_OK : GPC_ERR_IO;
 		break;

@@ -504,9 +504,9 @@ gpc_time_parse_rfc3339(const char *s, time_t *out)
 
 /*
  * Saturate t to 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, the instants
- * whose year fits the 4 digits of the formats below: past it strftime()
- * fills the buffer without a NUL (a parsed "9999-12-31T23:59:59-23:59" is
- * in year 10000), and gmtime_r() fails for years beyond an int.
+ * whose year fits the 4 digits of the formats below (a parsed
+ * "9999-12-31T23:59:59-23:59" is in year 10000), and gmtime_r() fails for
+ * years beyond an int.
  */
 static time_t
 clamp_time(time_t t)
@@ -516,6 +516,16 @@ clamp_time(time_t t)
 	return t < first ? first : t > last ? last : t;
 }
 
+/*
+ * The fields of tm as digits, the year always four (strftime's %Y writes
+ * year 1 as "1", which no GeneralizedTime or RFC 3339 reader takes).  The
+ * remainders only tell the compiler how wide each field is.
+ */
+#define TM_FIELDS(tm) (unsigned)(((tm).tm_year + 1900) % 10000), \
+	(unsigned)(((tm).tm_mon + 1) % 100), (unsigned)((tm).tm_mday % 100), \
+	(unsigned)((tm).tm_hour % 100), (unsigned)((tm).tm_min % 100), \
+	(unsigned)((tm).tm_sec % 100)
+
 void
 gpc_time_generalized(time_t t, char out[16])
 {
@@ -523,7 +533,7 @@ gpc_time_generalized(time_t t, char out[16])
 
 	t = clamp_time(t);
 	gmtime_r(&t, &tm);
-	strftime(out, 16, "%Y%m%d%H%M%SZ", &tm);
+	snprintf(out, 16, "%04u%02u%02u%02u%02u%02uZ", TM_FIELDS(tm));
 }
 
 int
@@ -564,7 +574,7 @@ gpc_time_generalized_local(time_t t, long gmtoff, char out[20])
 	char date[16];
 
 	gmtime_r(&local, &tm);
-	strftime(date, sizeof(date), "%Y%m%d%H%M%S", &tm);
+	snprintf(date, sizeof(date), "%04u%02u%02u%02u%02u%02u", TM_FIELDS(tm));
 	snprintf(out, 20, "%.14s%c%02d%02d", date, gmtoff < 0 ? '-' : '+',
 	    (int)(off / 3600 % 24), (int)(off % 3600 / 60));
 }
@@ -576,7 +586,7 @@ gpc_time_rfc3339(time_t t, char out[21])
 
 	t = clamp_time(t);
 	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", TM_FIELDS(tm));
 }
 
 int

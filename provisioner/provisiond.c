@@ -35,7 +35,8 @@
  *    inotify missed (queue overflow, a link(2), a spool on a network file
  *    system).  Each run processes everything waiting (gpc_engine_run_once),
  *    and each periodic rescan also applies passed rectification deadlines
- *    and purges expired tombstones (gpc_engine_sweep).
+ *    and purges expired tombstones (gpc_engine_sweep) — also when a
+ *    document of the run failed: no document can hold the deadlines up.
  *  - Half-written files: producers must write into tmp/ and rename(2) into
  *    place; names starting with '.' or not ending in ".json" are never read
  *    (spool.h).  A file written in place under its final name can be read
@@ -460,7 +461,7 @@ static int
 scan(struct daemon *d, int periodic)
 {
 	size_t done = 0, swept = 0;
-	int r;
+	int r, sr;
 
 	if ((r = engine_open(d)) != GPC_OK)
 		return r;
@@ -469,11 +470,14 @@ scan(struct daemon *d, int periodic)
 		gpc_log_msg(&d->lg, LOG_INFO, "%zu document(s) processed", done);
 		sd_notifyf(0, "STATUS=%zu document(s) processed in the last run", done);
 	}
-	if (r == GPC_OK && periodic && !d->stop) {
-		if ((r = gpc_engine_sweep(d->e, &swept)) != GPC_OK)
+	/* One document's trouble does not hold up the deadlines: swept all the same. */
+	if (!lost_directory(r) && periodic && !d->stop) {
+		if ((sr = gpc_engine_sweep(d->e, &swept)) != GPC_OK) {
 			gpc_log_msg(&d->lg, LOG_ERR, "deadlines and tombstones: %s",
-			    gpc_strerror(r));
-		else if (swept > 0)
+			    gpc_strerror(sr));
+			if (r == GPC_OK)
+				r = sr;
+		} else if (swept > 0)
 			gpc_log_msg(&d->lg, LOG_INFO, "%zu passed deadline(s) and expired "
 			    "tombstone(s) handled", swept);
 	}
@@ -670,7 +674,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	size_t done = 0;
-	int ch, to_stderr = 0, check = 0, r, ex = EXIT_SOFTWARE;
+	int ch, to_stderr = 0, check = 0, r, sr, ex = EXIT_SOFTWARE;
 
 	memset(&d, 0, sizeof(d));
 	clock_gettime(CLOCK_REALTIME, &d.started);
@@ -716,8 +720,11 @@ main(int argc, char **argv)
 	remove_all_leftovers(&d);
 	if (d.once) {
 		if ((r = engine_open(&d)) == GPC_OK) {
-			if ((r = gpc_engine_run_once(d.e, &done)) == GPC_OK && !d.stop)
-				r = gpc_engine_sweep(d.e, NULL);
+			r = gpc_engine_run_once(d.e, &done);
+			/* one document's trouble does not hold up the deadlines */
+			if (!lost_directory(r) && !d.stop && (sr = gpc_engine_sweep(d.e, NULL)) !=
+			    GPC_OK && r == GPC_OK)
+				r = sr;
 		}
 		if (r == GPC_OK)
 			gpc_log_msg(&d.lg, LOG_INFO, "%zu document(s) processed", done);

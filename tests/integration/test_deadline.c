@@ -157,6 +157,7 @@ at_the_deadline_terminate_and_notify_happen_once(void **state)
 	struct gpc_engine *e = engine(deadline_instant());
 	struct gpc_account *a = NULL;
 	size_t done = 0;
+	int n_audit;
 	char *s;
 
 	(void)state;
@@ -184,7 +185,13 @@ at_the_deadline_terminate_and_notify_happen_once(void **state)
 	assert_string_equal(a->state_reason, "deadline_passed");
 	gpc_account_free(a);
 
-	/* again, and a day later: nothing more */
+	/*
+	 * again, and a day later: nothing more — the notified suspension is
+	 * found by every sweep, but neither its result (the same file, not
+	 * written again) nor its audit line comes again
+	 */
+	n_audit = it_audit_count("deadline");
+	assert_int_equal(it_sh("ls -i $T/spool/results/deadline-*.json > $T/ino.before"), 0);
 	assert_int_equal(gpc_engine_sweep(e, &done), GPC_OK);
 	assert_int_equal(done, 0);
 	gpc_engine_set_clock(e, clock_fn, NULL);
@@ -192,6 +199,9 @@ at_the_deadline_terminate_and_notify_happen_once(void **state)
 	assert_int_equal(gpc_engine_sweep(e, &done), GPC_OK);
 	assert_int_equal(done, 0);
 	assert_int_equal(count_notices(".deadline.json"), 1);
+	assert_int_equal(it_audit_count("deadline"), n_audit);
+	assert_int_equal(it_sh("ls -i $T/spool/results/deadline-*.json | cmp -s - $T/ino.before"),
+	    0);
 	gpc_engine_free(e);
 }
 

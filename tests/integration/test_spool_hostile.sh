@@ -106,12 +106,12 @@ t_eq "... and nothing is recorded under the bureau's id" "$(records $ID)" ""
 fx_doc decision suspend 150102 --id $ID --unit $UNIT --account $U --reason holder_mismatch \
     --deadline 2099-12-31 --on-deadline notify >"$T/real.json"
 fx_process "$T/real.json" 150102
-G=$(beside $ID)
-t_eq "the bureau's signed decision with that id is applied" "$(fx_outcome "$G")" applied
+t_eq "the bureau's signed decision with that id is applied" "$(fx_outcome $ID)" applied
 t_eq "... the account is suspended" "$(state_of $U)" suspended
 t_eq "... recorded as a decision's" "$(records $ID)" "d:$ID"
-t_eq "... its result beside the first one of that id (the squatter's stands)" \
-    "$(fx_outcome $ID) $(field $ID digest | cut -c1-7)" "rejected sha256:"
+t_eq "... its result where the bureau looks for it; the squatter's moved beside, kept" \
+    "$(field $ID untrusted) $(fx_outcome "$(beside $ID)") $(field "$(beside $ID)" untrusted)" \
+    "- rejected True"
 
 ID2=150102-2026-000778
 fx_doc register 3 1 --id $ID2 >"$T/app2.json" && fx_process "$T/app2.json"
@@ -257,5 +257,59 @@ run_once
 t_eq "a file name with a newline cannot forge a log line" \
     "$(grep -c '^fake' "$T/once.log")" 0
 t_ok "... the name is logged escaped" grep -qF 'nl\x0afake' "$T/once.log"
+
+# --- what the directory would refuse to store ----------------------------------------------------
+fx_doc register 5 0 --id APP-KIND --set kind=注册 >"$T/kind.json"
+fx_doc register 5 0 --id APP-YEAR1 --set submitted_at=0001-01-01T00:00:00+08:00 >"$T/year1.json"
+fx_submit "$T/kind.json" && fx_submit "$T/year1.json"
+t_ok "an unknown kind in any script, a year-1 time: the run still ends well" run_once
+t_eq "... the kind is refused" "$(fx_outcome APP-KIND) $(fx_reasons APP-KIND)" \
+    "rejected invalid_field"
+t_fails "... and not echoed into its result" grep -q "注册" "$SP/results/APP-KIND.json"
+t_fails "... nor into the audit" grep -q "注册" "$T/audit.log"
+t_eq "... the time is refused" "$(fx_outcome APP-YEAR1) $(fx_reasons APP-YEAR1)" \
+    "rejected invalid_time"
+t_eq "... both recorded" "$(records APP-KIND) $(records APP-YEAR1)" "a:APP-KIND a:APP-YEAR1"
+
+# --- names at the file system's limit --------------------------------------------------------------
+LONG=$(printf 'n%.0s' $(seq 250)).json
+echo 'not json' >"$T/junk"
+put "$T/junk" "$LONG" applications && run_once
+put "$T/junk" "$LONG" applications
+t_ok "a second file under a 255-byte name, refused: the run still ends well" run_once
+t_eq "... both are kept in rejected/, the second under a cut name" \
+    "$(ls "$SP/rejected" | grep -c '^nnnnnnnnnn')" 2
+t_eq "... and nothing is left waiting" "$(ls "$SP/applications" | grep -c '^nnnnnnnnnn')" 0
+
+# --- a document half applied holds the later ones back -----------------------------------------------
+ts() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+locked() { fx_ldap -b "ou=units,$GPC_BASE" "(uid=$U)" pwdAccountLockedTime | grep -c '^pwdAccountLockedTime'; }
+fx_doc decision suspend 150102 --id HALF-S1 --unit $UNIT --account $U --reason holder_mismatch \
+    --deadline 2099-12-31 --on-deadline notify --issued-at "$(ts '-30 min')" >"$T/h1.json"
+fx_process "$T/h1.json" 150102
+fx_doc decision reinstate 150102 --id HALF-R --unit $UNIT --account $U \
+    --issued-at "$(ts '-20 min')" >"$T/hr.json"
+fx_doc decision suspend 150102 --id HALF-S2 --unit $UNIT --account $U --reason holder_mismatch \
+    --deadline 2099-12-31 --on-deadline notify --issued-at "$(ts '-10 min')" >"$T/h2.json"
+for f in hr h2; do fx_sign "$T/$f.json" 150102 && fx_submit "$T/$f.json" "$T/$f.json.p7s"; done
+mkdir "$T/outbox/HALF-R.holder.json" # its notice cannot be written: the plan stops half-way
+run_once
+t_eq "a reinstatement stopped half-way is not finished, and nothing after it is decided" \
+    "$(records HALF-R) $(fx_outcome HALF-S2)" "d:HALF-R "
+t_ok "... the log says why" grep -q "HALF-R.*half applied\|not processed" "$T/once.log"
+rmdir "$T/outbox/HALF-R.holder.json"
+run_once
+t_eq "once it can be finished, the later suspension applies on it" \
+    "$(fx_outcome HALF-R) $(fx_outcome HALF-S2) $(state_of $U) $(locked)" \
+    "applied applied suspended 1"
+
+# --- the same bytes, unsigned and then signed: two verdicts, two audit lines ------------------------------
+fx_doc decision reinstate 150102 --id D-AUD --unit $UNIT --account $U >"$T/aud.json"
+fx_submit "$T/aud.json" && run_once
+fx_sign "$T/aud.json" 150102 && fx_submit "$T/aud.json" "$T/aud.json.p7s" && run_once
+t_eq "an unsigned copy refused, then the signed document applied: each audited" \
+    "$(grep '"event":"document"' "$T/audit.log" | grep '"id":"D-AUD"' |
+        sed -n 's/.*"outcome":"\([a-z]*\)".*/\1/p' | tr '\n' ' ')" "rejected applied "
+t_eq "... and the account is active" "$(state_of $U)" active
 
 t_done
