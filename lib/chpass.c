@@ -303,26 +303,21 @@ gpc_chpass_result_free(struct gpc_chpass_result *res)
 }
 
 int
-gpc_chpass_audit(struct gpc_audit *au, const struct gpc_chpass_req *req,
-    const struct gpc_chpass_result *res, int r)
+gpc_chpass_audit(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_chpass_req *req, const struct gpc_chpass_result *res, int r)
 {
+	const char *event = "password_change";
 	json_t *o;
 	int ret;
 
-	if (au == NULL || req == NULL || res == NULL)
+	if (cfg == NULL || req == NULL || res == NULL)
 		return GPC_ERR_INVAL;
-	if ((o = json_object()) == NULL)
+	if ((o = gpc_login_audit_fields(r, res->reason, res->uid, res->unit, res->region,
+	    req->service, req->rhost)) == NULL)
 		return GPC_ERR_NOMEM;
-	json_object_set_new(o, "outcome", json_string(r == GPC_OK ? "success" : "failure"));
-	json_object_set_new(o, "reason", json_string(res->reason != NULL ? res->reason : "error"));
 	json_object_set_new(o, "phase", json_string(req->phase == GPC_CHPASS_CHECK ? "check" :
 	    "update"));
-	gpc_login_audit_put(o, "uid", res->uid);
-	gpc_login_audit_put(o, "unit", res->unit);
-	gpc_login_audit_put(o, "region", res->region);
-	gpc_login_audit_put(o, "service", req->service);
-	gpc_login_audit_put(o, "rhost", req->rhost != NULL ? req->rhost : "");
-	ret = gpc_audit_event(au, "password_change", o);
+	ret = gpc_login_audit_write(cfg, lg, 1, &event, &o);
 	json_decref(o);
 	return ret;
 }

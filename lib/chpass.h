@@ -23,7 +23,6 @@
 #ifndef GPC_CHPASS_H
 #define GPC_CHPASS_H
 
-#include "audit.h"
 #include "cfg.h"
 #include "log.h"
 #include "login.h"
@@ -89,11 +88,13 @@ int gpc_chpass_run(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 void gpc_chpass_result_free(struct gpc_chpass_result *res);
 
 /*
- * Append one "password_change" event: outcome (success | failure), reason,
- * uid, unit, region, service, rhost ("" when none), phase ("check" |
- * "update").  Never a password.  Returns gpc_audit_event()'s codes.
+ * Append one "password_change" event (gpc_login_audit_write): outcome
+ * (success | failure), reason, uid, unit, region, service, rhost ("" when
+ * none), phase ("check" | "update").  Never a password.  Returns
+ * gpc_login_audit_write()'s codes, GPC_ERR_INVAL, GPC_ERR_NOMEM.
  */
-int gpc_chpass_audit(struct gpc_audit *au, const struct gpc_chpass_req *req,
+int gpc_chpass_audit(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_chpass_req *req,
     const struct gpc_chpass_result *res, int r);
 
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "acct.h"
+#include "audit.h"
 #include "dir.h"
 #include "dir_login.h"
 #include "err.h"
@@ -1061,50 +1062,77 @@ gpc_login_audit_put(json_t *o, const char *key, const char *s)
 		json_object_set_new(o, key, json_string("(not UTF-8)"));
 }
 
-int
-gpc_login_audit(struct gpc_audit *au, const struct gpc_login_req *req,
-    const struct gpc_login_result *res, int r)
+json_t *
+gpc_login_audit_fields(int r, const char *reason, const char *uid, const char *unit,
+    const char *region, const char *service, const char *rhost)
 {
-	json_t *o;
-	int ret;
+	json_t *o = json_object();
 
-	if (au == NULL || req == NULL || res == NULL)
-		return GPC_ERR_INVAL;
-	if ((o = json_object()) == NULL)
-		return GPC_ERR_NOMEM;
+	if (o == NULL)
+		return NULL;
 	json_object_set_new(o, "outcome", json_string(r == GPC_OK ? "success" : "failure"));
-	json_object_set_new(o, "reason", json_string(res->reason != NULL ? res->reason : "error"));
-	if (res->uid != NULL)
-		gpc_login_audit_put(o, "uid", res->uid);
-	else if (res->name_hash[0] != '\0')
-		json_object_set_new(o, "name_hash", json_string(res->name_hash));
-	gpc_login_audit_put(o, "unit", res->unit);
-	gpc_login_audit_put(o, "region", res->region);
-	gpc_login_audit_put(o, "service", req->service);
-	gpc_login_audit_put(o, "rhost", req->rhost != NULL ? req->rhost : "");
-	gpc_login_audit_put(o, "tty", req->tty);
-	ret = gpc_audit_event(au, "login", o);
-	json_decref(o);
-	if (res->locked_until == 0 || res->uid == NULL)
-		return ret;
-	/* The attempt that reached totp.failure_limit: the lock it set. */
-	{
-		char until[21];
-		int r2;
+	json_object_set_new(o, "reason", json_string(reason != NULL ? reason : "error"));
+	gpc_login_audit_put(o, "uid", uid);
+	gpc_login_audit_put(o, "unit", unit);
+	gpc_login_audit_put(o, "region", region);
+	gpc_login_audit_put(o, "service", service);
+	gpc_login_audit_put(o, "rhost", rhost != NULL ? rhost : "");
+	return o;
+}
 
+int
+gpc_login_audit_write(const struct gpc_cfg *cfg, const struct gpc_log *lg, size_t n,
+    const char *const *events, json_t *const *fields)
+{
+	struct gpc_audit *au = NULL;
+	size_t i;
+	int r, ri;
+
+	if ((r = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
+	    &au)) == GPC_OK)
+		for (i = 0; i < n; i++)
+			if ((ri = gpc_audit_event(au, events[i], fields[i])) != GPC_OK && r == GPC_OK)
+				r = ri;
+	if (r != GPC_OK)
+		gpc_log_msg(lg, LOG_ERR, "audit %.200s: %s: %s", cfg->audit_file != NULL ?
+		    cfg->audit_file : "(syslog)", n > 0 ? events[0] : "-", gpc_strerror(r));
+	gpc_audit_close(au);
+	return r;
+}
+
+int
+gpc_login_audit(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_login_req *req, const struct gpc_login_result *res, int r)
+{
+	const char *events[2] = { "login", "lockout" };
+	json_t *o[2] = { NULL, NULL };
+	char until[21];
+	int ret = GPC_ERR_NOMEM;
+
+	if (cfg == NULL || req == NULL || res == NULL)
+		return GPC_ERR_INVAL;
+	if ((o[0] = gpc_login_audit_fields(r, res->reason, res->uid, res->unit, res->region,
+	    req->service, req->rhost)) == NULL)
+		goto out;
+	/* an unknown name only as its keyed hash */
+	if (res->uid == NULL && res->name_hash[0] != '\0')
+		json_object_set_new(o[0], "name_hash", json_string(res->name_hash));
+	gpc_login_audit_put(o[0], "tty", req->tty);
+	/* The attempt that reached totp.failure_limit: the lock it set. */
+	if (res->locked_until != 0 && res->uid != NULL) {
 		gpc_time_rfc3339(res->locked_until, until);
-		if ((o = json_object()) == NULL)
-			return GPC_ERR_NOMEM;
-		gpc_login_audit_put(o, "uid", res->uid);
-		gpc_login_audit_put(o, "unit", res->unit);
-		gpc_login_audit_put(o, "region", res->region);
-		json_object_set_new(o, "failures", json_integer((json_int_t)res->lock_failures));
-		json_object_set_new(o, "until", json_string(until));
-		r2 = gpc_audit_event(au, "lockout", o);
-		json_decref(o);
-		if (ret == GPC_OK)
-			ret = r2;
+		if ((o[1] = json_object()) == NULL)
+			goto out;
+		gpc_login_audit_put(o[1], "uid", res->uid);
+		gpc_login_audit_put(o[1], "unit", res->unit);
+		gpc_login_audit_put(o[1], "region", res->region);
+		json_object_set_new(o[1], "failures", json_integer((json_int_t)res->lock_failures));
+		json_object_set_new(o[1], "until", json_string(until));
 	}
+	ret = gpc_login_audit_write(cfg, lg, o[1] != NULL ? 2 : 1, events, o);
+out:
+	json_decref(o[0]);
+	json_decref(o[1]);
 	return ret;
 }
 

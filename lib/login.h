@@ -32,10 +32,10 @@
 #ifndef GPC_LOGIN_H
 #define GPC_LOGIN_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "audit.h"
 #include "cfg.h"
 #include "log.h"
 #include "seal.h"
@@ -144,15 +144,36 @@ int gpc_login_name_matches(const char *uid, const char *given);
 void gpc_login_audit_put(json_t *o, const char *key, const char *s);
 
 /*
- * Append the audit events of one gpc_login_authenticate call (the contract
- * of audit.h): "login" with outcome (success | failure), reason, uid (or
- * name_hash), unit, region, service, rhost ("" when none), tty; and, when
- * the attempt locked the account, "lockout" with uid, unit, region,
- * failures, until.  Never a password, code, seed or personal datum.
- * Returns gpc_audit_event()'s codes.
+ * The fields every audit line of a holder's PAM stage starts with:
+ * "outcome" (success when r is GPC_OK, else failure), "reason" (NULL:
+ * "error"), and uid, unit, region, service and rhost (NULL rhost: "") put
+ * with gpc_login_audit_put (NULL: left out).  Returns a new object
+ * (json_decref), NULL when out of memory.
  */
-int gpc_login_audit(struct gpc_audit *au, const struct gpc_login_req *req,
-    const struct gpc_login_result *res, int r);
+json_t *gpc_login_audit_fields(int r, const char *reason, const char *uid, const char *unit,
+    const char *region, const char *service, const char *rhost);
+
+/*
+ * Append n events (events[i] with fields[i], borrowed) to the audit log of
+ * cfg (audit.file; with audit.syslog also lg), opened once for them and
+ * closed again: what every PAM stage writes.  A failure is logged through
+ * lg, never silently lost.  Returns GPC_OK or the first error of
+ * gpc_audit_open() / gpc_audit_event().
+ */
+int gpc_login_audit_write(const struct gpc_cfg *cfg, const struct gpc_log *lg, size_t n,
+    const char *const *events, json_t *const *fields);
+
+/*
+ * Append the audit events of one gpc_login_authenticate call (the contract
+ * of audit.h) with gpc_login_audit_write: "login" with outcome (success |
+ * failure), reason, uid (or name_hash), unit, region, service, rhost (""
+ * when none), tty; and, when the attempt locked the account, "lockout"
+ * with uid, unit, region, failures, until.  Never a password, code, seed
+ * or personal datum.  Returns gpc_login_audit_write()'s codes,
+ * GPC_ERR_INVAL, GPC_ERR_NOMEM.
+ */
+int gpc_login_audit(const struct gpc_cfg *cfg, const struct gpc_log *lg,
+    const struct gpc_login_req *req, const struct gpc_login_result *res, int r);
 
 /*
  * Normalise a typed recovery code: spaces and '-' dropped, letters

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
 #include "dir.h"
 #include "dir_login.h"
 #include "err.h"
@@ -103,9 +102,7 @@ audit(const struct gpc_cfg *cfg, const struct gpc_log *lg, const char *event,
     const struct gpc_session_req *req, const char *uid, const char *unit, const char *region,
     const char *sid)
 {
-	struct gpc_audit *au = NULL;
 	json_t *o;
-	int r;
 
 	if ((o = json_object()) == NULL) {
 		gpc_log_msg(lg, LOG_ERR, "audit %s: out of memory", event);
@@ -118,13 +115,7 @@ audit(const struct gpc_cfg *cfg, const struct gpc_log *lg, const char *event,
 	gpc_login_audit_put(o, "rhost", req->rhost != NULL ? req->rhost : "");
 	gpc_login_audit_put(o, "tty", req->tty);
 	gpc_login_audit_put(o, "sid", sid);
-	if ((r = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
-	    &au)) == GPC_OK)
-		r = gpc_audit_event(au, event, o);
-	if (r != GPC_OK)
-		gpc_log_msg(lg, LOG_ERR, "audit %.200s: %s: %s", cfg->audit_file != NULL ?
-		    cfg->audit_file : "(syslog)", event, gpc_strerror(r));
-	gpc_audit_close(au);
+	(void)gpc_login_audit_write(cfg, lg, 1, &event, &o);
 	json_decref(o);
 }
 

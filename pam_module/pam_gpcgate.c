@@ -37,7 +37,6 @@
 #include <time.h>
 
 #include "acct.h"
-#include "audit.h"
 #include "cfg.h"
 #include "chpass.h"
 #include "dir.h"
@@ -240,23 +239,6 @@ item_str(pam_handle_t *pamh, int type)
 	return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
 }
 
-/* One "login" line in the audit log (and syslog, with audit.syslog). */
-static void
-audit_login(pam_handle_t *pamh, const struct gpc_cfg *cfg, const struct gpc_log *lg,
-    const struct gpc_login_req *req, const struct gpc_login_result *res, int r)
-{
-	struct gpc_audit *au = NULL;
-	int ar;
-
-	if ((ar = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
-	    &au)) == GPC_OK)
-		ar = gpc_login_audit(au, req, res, r);
-	if (ar != GPC_OK)
-		pam_syslog(pamh, LOG_ERR, "audit %.200s: %s", cfg->audit_file != NULL ?
-		    cfg->audit_file : "(syslog)", gpc_strerror(ar));
-	gpc_audit_close(au);
-}
-
 /* ---- the note the stages of one handle share ------------------------------------ */
 
 static void
@@ -363,7 +345,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* The password goes on to the next module only when we split it out. */
 	if (res.authtok != NULL && pam_set_item(pamh, PAM_AUTHTOK, res.authtok) != PAM_SUCCESS)
 		pam_syslog(pamh, LOG_ERR, "PAM_AUTHTOK not set");
-	audit_login(pamh, cfg, &lg, &req, &res, r);
+	(void)gpc_login_audit(cfg, &lg, &req, &res, r);
 	gpc_log_msg(&lg, LOG_DEBUG, "authenticate: %s (%s)", res.reason,
 	    pam_strerror(pamh, pr));
 	/* For the account, password and session stages of this handle. */
@@ -449,24 +431,6 @@ out:
 	return pr;
 }
 
-/* ---- password ------------------------------------------------------------------ */
-
-static void
-audit_chpass(pam_handle_t *pamh, const struct gpc_cfg *cfg, const struct gpc_log *lg,
-    const struct gpc_chpass_req *req, const struct gpc_chpass_result *res, int r)
-{
-	struct gpc_audit *au = NULL;
-	int ar;
-
-	if ((ar = gpc_audit_open(cfg->audit_file, "pam_gpcgate", cfg->audit_syslog ? lg : NULL,
-	    &au)) == GPC_OK)
-		ar = gpc_chpass_audit(au, req, res, r);
-	if (ar != GPC_OK)
-		pam_syslog(pamh, LOG_ERR, "audit %.200s: %s", cfg->audit_file != NULL ?
-		    cfg->audit_file : "(syslog)", gpc_strerror(ar));
-	gpc_audit_close(au);
-}
-
 PAM_EXTERN int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -545,7 +509,7 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	/* Every update, and a first pass that failed (a wrong current password). */
 	if (req.phase == GPC_CHPASS_UPDATE || r != GPC_OK)
-		audit_chpass(pamh, cfg, &lg, &req, &res, r);
+		(void)gpc_chpass_audit(cfg, &lg, &req, &res, r);
 	gpc_log_msg(&lg, LOG_DEBUG, "chauthtok: %s (%s)", res.reason, pam_strerror(pamh, pr));
 out:
 	gpc_chpass_result_free(&res);
