@@ -263,16 +263,9 @@ gpc_acct_check(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 		return GPC_ERR_NOTFOUND;
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_READER, lg, &d)) != GPC_OK ||
-	    (r = gpc_dir_find_account(d, req->user, &a)) != GPC_OK) {
-		if (r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS)
-			r = GPC_ERR_NOTFOUND;
+	    (r = gpc_login_own_entry(gpc_dir_find_account(d, req->user, &a), req->user, &a)) !=
+	    GPC_OK) {
 		res->reason = r == GPC_ERR_NOTFOUND ? "unknown_account" : "directory_unavailable";
-		goto out;
-	}
-	/* As in auth: " alice" must not become alice. */
-	if (!gpc_login_name_matches(a->uid, req->user)) {
-		res->reason = "unknown_account";
-		r = GPC_ERR_NOTFOUND;
 		goto out;
 	}
 	tell = gpc_login_note_may_tell(*note, a->uid);

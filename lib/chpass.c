@@ -59,16 +59,11 @@ lookup(struct run *x)
 	int r, nomem = 0;
 
 	if ((r = gpc_dir_open(x->cfg, GPC_DIR_READER, x->lg, &x->d)) != GPC_OK ||
-	    (r = gpc_dir_find_account(x->d, x->req->user, &x->a)) != GPC_OK) {
-		if (r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS)
-			r = GPC_ERR_NOTFOUND;
+	    (r = gpc_login_own_entry(gpc_dir_find_account(x->d, x->req->user, &x->a),
+	    x->req->user, &x->a)) != GPC_OK) {
 		x->res->reason = r == GPC_ERR_NOTFOUND ? "unknown_account" :
 		    "directory_unavailable";
 		return r;
-	}
-	if (!gpc_login_name_matches(x->a->uid, x->req->user)) {
-		x->res->reason = "unknown_account";
-		return GPC_ERR_NOTFOUND;
 	}
 	if ((x->res->uid = strdup(x->a->uid)) == NULL ||
 	    (x->a->unit_code != NULL && (x->res->unit = strdup(x->a->unit_code)) == NULL) ||

@@ -824,7 +824,6 @@ gpc_dir_close(struct gpc_dir *d)
 int
 gpc_dir_otp_writer(struct gpc_dir *d, struct gpc_dir **w)
 {
-	char *one[1];
 	int r;
 
 	*w = NULL;
@@ -837,9 +836,8 @@ gpc_dir_otp_writer(struct gpc_dir *d, struct gpc_dir **w)
 		return d->otp_err;
 	if (d->otp == NULL) {
 		/* One provider, no failover: a replica must never take these writes. */
-		one[0] = d->cfg->otp_write_uri;
-		if ((r = open_list(d->cfg, d->role, one, 1, d->lg, 0, &d->otp)) !=
-		    GPC_OK) {
+		if ((r = gpc_dir_open_uri(d->cfg, d->role, d->cfg->otp_write_uri, d->lg,
+		    &d->otp)) != GPC_OK) {
 			gpc_log_msg(d->lg, LOG_ERR, "OTP write provider %.200s: %s: the login "
 			    "fails", d->cfg->otp_write_uri, gpc_strerror(r));
 			d->otp_err = r;
@@ -1445,38 +1443,6 @@ gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *passwo
 	a = NULL; /* transferred */
 out:
 	gpc_account_free(a);
-	return r;
-}
-
-int
-gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step, int64_t new_step)
-{
-	char oldv[24], newv[24];
-	char *oldvals[2] = { oldv, NULL }, *newvals[2] = { newv, NULL };
-	LDAPMod del = { LDAP_MOD_DELETE, "gpcTotpStep", { .modv_strvals = oldvals } };
-	LDAPMod add = { LDAP_MOD_ADD, "gpcTotpStep", { .modv_strvals = newvals } };
-	LDAPMod *cas[3] = { &del, &add, NULL }, *first[2] = { &add, NULL };
-	struct gpc_dir *w = NULL;
-	int r;
-
-	if (new_step < 0 || new_step <= old_step)
-		return GPC_ERR_INVAL;
-	/*
-	 * The CAS is atomic on one server only: with replication, on the
-	 * configured provider, and nowhere else if it is unreachable.
-	 */
-	if ((r = gpc_dir_otp_writer(d, &w)) != GPC_OK)
-		return r;
-	snprintf(oldv, sizeof(oldv), "%lld", (long long)old_step);
-	snprintf(newv, sizeof(newv), "%lld", (long long)new_step);
-	/*
-	 * delete(old)+add(new) in one Modify is atomic: a stale old value fails
-	 * with noSuchAttribute.  The first value is a plain add of a
-	 * SINGLE-VALUE attribute: a second adder fails.  replace is no CAS.
-	 */
-	r = gpc_dir_modify(w, dn, old_step < 0 ? first : cas, NULL);
-	if (r == GPC_ERR_CONFLICT || r == GPC_ERR_LDAP)
-		return GPC_ERR_CONFLICT; /* 16, 20, or 19 (constraint: second value) */
 	return r;
 }
 

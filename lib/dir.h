@@ -253,19 +253,6 @@ int gpc_dir_find_account_bind(struct gpc_dir *d, const char *uid, const char *pa
     struct gpc_account **out, int *pw_status);
 
 /*
- * Advance the replay guard by compare-and-swap: one Modify deleting
- * gpcTotpStep old_step and adding new_step (atomic on one server), or, when
- * old_step is -1, adding the first value (a SINGLE-VALUE attribute: the
- * second writer fails).  The Modify goes to gpc_dir_otp_writer(d): with
- * directory.otp_write_uri set, to that provider only.  Returns GPC_OK,
- * GPC_ERR_CONFLICT (another login changed it first), GPC_ERR_DENIED,
- * GPC_ERR_UNAVAIL or GPC_ERR_TIMEOUT or GPC_ERR_TLS (no provider: fail the
- * login), GPC_ERR_LDAP.
- */
-int gpc_dir_advance_step(struct gpc_dir *d, const char *dn, int64_t old_step,
-    int64_t new_step);
-
-/*
  * Run a search; *res (ldap_msgfree) holds the entries.  base is a DN;
  * filter must already be escaped.  sizelimit 0 = none.
  * Returns GPC_OK (also for zero entries), GPC_ERR_NOTFOUND (base absent),

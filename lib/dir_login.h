@@ -204,8 +204,9 @@ int gpc_pwpolicy_must_change(const struct gpc_pwpolicy *pp);
  * Returns GPC_OK (the password is right; see pp for a reset or expiry),
  * GPC_ERR_BADPASS (wrong, locked, or expired with no grace login left:
  * pp->error tells PP_passwordExpired / PP_accountLocked, which the server
- * sends only when the password itself was right), GPC_ERR_UNAVAIL,
- * GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_NOMEM.
+ * sends only when the password itself was right; any other refusal too:
+ * it is no success, and no "directory down"), GPC_ERR_UNAVAIL,
+ * GPC_ERR_TIMEOUT, GPC_ERR_NOMEM.
  */
 int gpc_dir_login_rebind(struct gpc_dir *d, const char *dn, const char *password,
     struct gpc_pwpolicy *pp);
@@ -231,7 +232,7 @@ int gpc_dir_login_passwd(struct gpc_dir *d, const char *dn, const char *old,
 /*
  * The lifecycle state of one entry (an account or a unit) as a decision
  * left it; all malloc'd, NULL when absent.  Free with
- * gpc_entry_state_free().  state_text is the bureau's own words: show it
+ * gpc_entry_state_free().  text is the bureau's own words: show it
  * to the proven holder, never log it.
  */
 struct gpc_entry_state {

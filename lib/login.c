@@ -295,12 +295,19 @@ lookup(struct flow *f, const char *first)
 		f->pw_checked = r == GPC_OK;
 	} else
 		r = gpc_dir_find_account(f->dir, user, &f->a);
+	return gpc_login_own_entry(r, user, &f->a);
+}
+
+int
+gpc_login_own_entry(int r, const char *user, struct gpc_account **a)
+{
 	if (r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS)
 		r = GPC_ERR_NOTFOUND; /* empty, too long, or refused as ambiguous */
-	if (r == GPC_OK && !gpc_login_name_matches(f->a->uid, user)) {
-		gpc_account_free(f->a);
-		f->a = NULL;
+	if (r == GPC_OK && !gpc_login_name_matches((*a)->uid, user))
 		r = GPC_ERR_NOTFOUND;
+	if (r != GPC_OK) {
+		gpc_account_free(*a);
+		*a = NULL;
 	}
 	return r;
 }
@@ -958,9 +965,11 @@ gpc_login_authenticate(const struct gpc_cfg *cfg, const struct gpc_log *lg,
 	if ((r = first_answer(&f, &first)) != GPC_OK)
 		goto out;
 	/*
-	 * The account is read between the two prompts (whether it exists or
-	 * not, the same work): a first login branches off here.  Its errors
-	 * are kept until the code prompt has been shown like any other.
+	 * The account is read between the two prompts: a first login branches
+	 * off here.  Its errors are kept until the code prompt has been shown
+	 * like any other.  (A name that exists costs the password bind here
+	 * too, one that does not only the search: the failure delay is the
+	 * same, the time to the code prompt is not.)
 	 */
 	found = lookup(&f, first);
 	if (found == GPC_OK && (r = note_account(&f)) != GPC_OK)

@@ -138,6 +138,18 @@ void gpc_login_result_free(struct gpc_login_result *res);
 int gpc_login_name_matches(const char *uid, const char *given);
 
 /*
+ * What the search for the account named `user` found (r and *a as
+ * gpc_dir_find_account() or gpc_dir_find_account_bind() returned them),
+ * as every PAM stage takes it: an empty, too long or ambiguous name finds
+ * nothing, and so does an entry whose uid is not the name given
+ * (gpc_login_name_matches: the directory's matching rule also ignores
+ * spaces, and " alice" must not become alice).  Returns GPC_OK (*a is the
+ * account), GPC_ERR_NOTFOUND (*a freed and NULL), or r, a directory error.
+ */
+struct gpc_account;
+int gpc_login_own_entry(int r, const char *user, struct gpc_account **a);
+
+/*
  * Put a caller-supplied string into an audit event: at most 255 bytes, cut
  * at a character boundary; not UTF-8: "(not UTF-8)".  s NULL: nothing.
  */

@@ -74,15 +74,8 @@ identify(const struct gpc_cfg *cfg, const struct gpc_log *lg, const char *user,
 		goto out;
 	}
 	if ((r = gpc_dir_open(cfg, GPC_DIR_READER, lg, d)) != GPC_OK ||
-	    (r = gpc_dir_find_account(*d, user, &a)) != GPC_OK) {
-		if (r == GPC_ERR_INVAL || r == GPC_ERR_AMBIGUOUS)
-			r = GPC_ERR_NOTFOUND;
+	    (r = gpc_login_own_entry(gpc_dir_find_account(*d, user, &a), user, &a)) != GPC_OK)
 		goto out;
-	}
-	if (!gpc_login_name_matches(a->uid, user)) {
-		r = GPC_ERR_NOTFOUND;
-		goto out;
-	}
 	w->uid = dup_or_null(a->uid, &nomem);
 	w->dn = dup_or_null(a->dn, &nomem);
 	w->unit = dup_or_null(a->unit_code, &nomem);
