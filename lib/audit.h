@@ -113,7 +113,7 @@
  *
  * admin          A gpcgatectl command that changes something or reveals
  *                something: command (submit, enroll, passwd, keys_generate,
- *                keys_rotate, reveal, report_notify), outcome ("success" |
+ *                keys_rotate, reveal, unlock, report_notify), outcome ("success" |
  *                "failure" | "refused"), operator (SUDO_USER, else the
  *                login name of the real uid), and the command's own fields:
  *                uid, unit, id (a document), version (a key), error (an

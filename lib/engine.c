@@ -23,7 +23,6 @@
 #include "util.h"
 #include "validate.h"
 
-#define MAX_DOC (1024 * 1024)
 
 struct gpc_engine {
 	const struct gpc_cfg *cfg;
@@ -413,7 +412,6 @@ record_free(struct record *rec)
 	free(rec);
 }
 
-/* The record whose RDN value is rdn_value, or *out NULL. */
 /* What a record entry holds. */
 static char *record_attrs[] = { "gpcDocId", "gpcOutcome", "gpcDocDigest", "gpcResult", "gpcPlan",
 	NULL };
@@ -444,6 +442,7 @@ record_from_entry(struct gpc_engine *e, LDAPMessage *en, struct record **out)
 	return GPC_OK;
 }
 
+/* The record whose RDN value is rdn_value, or *out NULL. */
 static int
 load_record_at(struct gpc_engine *e, const char *rdn_value, struct record **out)
 {
@@ -619,9 +618,9 @@ check_identity(struct gpc_engine *e, struct plan *p, const char *id_number, cons
 		/* 分岗设权: handler and reviewer of one unit are two people. */
 		if (h[i].unit != NULL && strcmp(h[i].unit, unit) == 0 && h[i].role != NULL &&
 		    role != NULL && strcmp(h[i].role, role) != 0)
+			/* no uid: the result would tie the ID number submitted to an account */
 			gpc_reasons_add(&p->rs, "separation_of_duties", "account.role",
-			    "the same person already holds the %s post of this unit as %.64s",
-			    h[i].role, h[i].uid != NULL ? h[i].uid : "?");
+			    "the same person already holds the %s post of this unit", h[i].role);
 	}
 	if ((int)live >= e->cfg->identity_limit)
 		gpc_reasons_add(&p->rs, "identity_conflict", "account.holder.id_number",

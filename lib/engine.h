@@ -93,12 +93,15 @@ int gpc_engine_run_once(struct gpc_engine *e, size_t *done);
 /*
  * Process one document file (in applications/ or decisions/ as `type`).
  * On return the file is archived (or moved to rejected/) and its result
- * written, unless an error is returned: then nothing was decided and the
- * file stays for the next run.  *result, if not NULL, gets the result
- * object (json_decref).  Returns GPC_OK (whatever the outcome), GPC_ERR_AGAIN
- * (refused only for a missing target or an illegal transition, and younger
- * than provisioner.hold_s: it waits in the spool for an earlier document),
- * GPC_ERR_UNAVAIL, GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_IO, GPC_ERR_NOMEM.
+ * written, unless an error is returned: then the file stays for the next
+ * run, and either nothing was decided or — its plan stopped half-way — its
+ * record stays "applying" until gpc_engine_run_once() finishes it first.
+ * *result, if not NULL, gets the result object (json_decref).  Returns
+ * GPC_OK (whatever the outcome), GPC_ERR_AGAIN (refused only for a missing
+ * target or an illegal transition, and younger than provisioner.hold_s: it
+ * waits in the spool for an earlier document), GPC_ERR_UNAVAIL,
+ * GPC_ERR_TIMEOUT, GPC_ERR_LDAP, GPC_ERR_IO, GPC_ERR_CRYPTO,
+ * GPC_ERR_FORMAT, GPC_ERR_NOMEM.
  */
 int gpc_engine_process(struct gpc_engine *e, const char *path, enum gpc_doc_type type,
     json_t **result);

@@ -322,7 +322,8 @@ gpc_spool_read_signature(const char *doc_path, unsigned char **sig, size_t *len,
 /*
  * Move src into dstdir under its own name, or with a numeric suffix
  * (".1", ".2", ...) when that is taken: nothing there is overwritten.  A
- * name at the file system's limit is cut to make room for the suffix.
+ * name at the file system's limit is cut to make room for the suffix.  A
+ * regular file moved becomes mode 0600.
  */
 static int
 move_unique(const char *src, const char *dstdir)
@@ -348,6 +349,9 @@ move_unique(const char *src, const char *dstdir)
 		if (lstat(dst, &st) == 0 || errno != ENOENT)
 			continue;
 		r = rename(src, dst) == 0 ? GPC_OK : GPC_ERR_IO;
+		/* an application holds an ID number, a name and a phone: ours alone now */
+		if (r == GPC_OK && lstat(dst, &st) == 0 && S_ISREG(st.st_mode))
+			(void)chmod(dst, 0600);
 		break;
 	}
 	free(dst);

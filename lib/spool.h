@@ -6,9 +6,13 @@
  *   <spool>/applications/  complete applications, renamed in from tmp/
  *   <spool>/decisions/     complete decisions; the signature (.p7s or .sig)
  *                          is renamed in before the document
- *   <spool>/results/       <id>.json, one per processed document
- *   <spool>/archive/       processed documents (and their signatures)
- *   <spool>/rejected/      files that could not be read as a document
+ *   <spool>/results/       <id>.json, one per processed document (another
+ *                          document under a used id: <id>~<digest12>.json;
+ *                          an unreadable file's: <stem>.json or
+ *                          <stem>~unreadable.json)
+ *   <spool>/archive/       processed documents (and their signatures), 0600
+ *   <spool>/rejected/      files that could not be read as a document, and
+ *                          documents in the wrong directory
  *   <outbox>/              notices, one JSON file each, mode 0600
  *
  * Only names ending in ".json" that do not start with '.' are documents, so

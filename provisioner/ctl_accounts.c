@@ -68,9 +68,6 @@ deadline_date(time_t t, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* ppolicy's value for the administrative lock of a suspension or termination (engine.c). */
-#define LOCKED_FOREVER "000001010000Z"
-
 /* The states of accounts, for account list --state. */
 static const char *const states[] = { "pending", "active", "denied", "suspended",
 	"terminated", NULL };
@@ -99,7 +96,7 @@ pw_lock_of(struct ctl *c, const char *dn, char **out)
 static int
 administrative_lock(const char *v)
 {
-	return v != NULL && strcmp(v, LOCKED_FOREVER) == 0;
+	return v != NULL && strcmp(v, GPC_PPOLICY_ADMIN_LOCK) == 0;
 }
 
 /* Whether the second factor is locked now, as a login decides (login.c). */
@@ -695,7 +692,7 @@ out:
  * gpcLockedUntil) and ppolicy's lock after wrong passwords
  * (pwdAccountLockedTime; ppolicy drops pwdFailureTime with it), as the
  * provisioner; audited ("admin", command "unlock").  Never the
- * administrative lock of a suspension or termination (LOCKED_FOREVER):
+ * administrative lock of a suspension or termination (GPC_PPOLICY_ADMIN_LOCK):
  * only a bureau's decision lifts that; nor any ppolicy lock of an account
  * or unit that is not active.  The ppolicy lock is removed by its exact
  * value, so a suspension that locks the account meanwhile makes this fail

@@ -126,8 +126,8 @@ neutral_type_message(json_t *res)
 
 /*
  * Whether res, a check's result, is the recorded result of this very
- * document: the engine answers a document whose record (under its kind,
- * issuer and id) holds this digest with that record's result, marked.
+ * document: the engine answers a document whose record (under its kind
+ * and id) holds this digest with that record's result, marked.
  */
 static int
 already_processed(json_t *res)

@@ -24,6 +24,8 @@ t_ok "the masked ID is stored" grep -q 'gpcHolderMasked: 150102\*\*\*\*\*\*\*\*9
 t_ok "a verification request for bureau 150102 is in the outbox" \
     grep -q '"bureau": "150102"' "$T/outbox/APP-1.verification.json"
 t_ok "the document is archived" test -f "$T/spool/archive/APP-1.json"
+t_eq "... readable by the provisioner alone (it holds an ID number)" \
+    "$(stat -c %a "$T/spool/archive/APP-1.json")" 600
 
 # --- its approval ------------------------------------------------------------------------
 fx_doc decision approve 150102 --id D-1 --app APP-1 >"$T/d1.json"
@@ -123,8 +125,10 @@ t_eq "... and the account is active" "$(state_of 150103-03-jb01)" active
 # --- replays ----------------------------------------------------------------------------------------
 snapshot >"$T/before"
 cp "$T/d1.json" "$T/replay.json"
+rm -f "$T/spool/results/D-1.json" # the replay must write it again, from the record
 fx_submit "$T/replay.json" "$T/d1.json.p7s" && fx_run
 t_eq "the same decision again reports its earlier outcome" "$(fx_outcome D-1)" applied
+t_fails "... and is taken out of the spool" test -e "$T/spool/decisions/D-1.json"
 t_ok "... and changes nothing" unchanged
 fx_doc decision deny 150102 --id D-1 --app APP-1 --reason other >"$T/replay2.json"
 fx_process "$T/replay2.json" 150102
