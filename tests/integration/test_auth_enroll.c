@@ -818,8 +818,12 @@ after_a_handover_the_new_holder_enrolls_and_the_old_credentials_are_gone(void **
 	    "fx_process $T/hok.json 150103 && [ \"$(fx_outcome HOK-Z)\" = applied ] && "
 	    "python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"code\"])' "
 	    "$T/outbox/HOK-Z.enrollment.json > $T/enroll.%s", Z), 0);
-	/* the old holder's password no longer opens the account */
+	/*
+	 * the old holder's password no longer opens the account: in the first
+	 * login the handover began, it is judged as an enrollment code
+	 */
 	assert_int_equal(login("gpcgate", Z, old_pw, "123456", &c), PAM_AUTH_ERR);
+	assert_string_equal(it_last_reason(), "wrong_enroll_code");
 	assert_int_equal(enroll("gpcgate", &h, &c), PAM_SUCCESS);
 	assert_string_equal(it_last_reason(), "enrolled");
 	assert_int_equal(h.nrecovery, 10);

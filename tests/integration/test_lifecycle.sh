@@ -43,6 +43,16 @@ t_eq "a change cannot replace the holder (that is a handover)" "$(fx_reasons CHG
 
 # --- handover -------------------------------------------------------------------------------
 old_code=$(fx_code "$A0" "$(date -u -d '+30 seconds' '+%Y-%m-%d %H:%M:%S UTC')")
+# recovery codes the old holder kept (as a first login stores them: hashed)
+gpc_ldap_admin "$T" ldapmodify >/dev/null <<EOF
+dn: $(fx_dn "$A0")
+changetype: modify
+add: gpcRecoveryCode
+gpcRecoveryCode: old-holder-recovery-1
+gpcRecoveryCode: old-holder-recovery-2
+EOF
+t_eq "(the old holder has two recovery codes)" \
+    "$(fx_ldap -b "$(fx_dn "$A0")" -s base gpcRecoveryCode | grep -c '^gpcRecoveryCode:')" 2
 fx_doc handover 0 0 2 --id HO-1 >"$T/ho.json"
 fx_process "$T/ho.json"
 t_eq "a handover application waits for the bureau" "$(fx_outcome HO-1)" pending
@@ -51,7 +61,8 @@ t_eq "the bureau approves the handover" "$(decide HO-OK 150100 approve --app HO-
 t_eq "... the account passed to the new holder" "$(attr_of "$A0" gpcHolderMasked)" \
     "150105********9524"
 t_fails "... the old holder's password is revoked at once" bind_as "$A0"
-t_fails "... and the old holder's code fails" fx_login "$A0" "$(cat "$T/pw.$A0")" "$old_code"
+t_fails "... so a login with the old password and code fails" \
+    fx_login "$A0" "$(cat "$T/pw.$A0")" "$old_code"
 t_eq "... no seed, no recovery codes left" "$(attr_of "$A0" gpcTotpSeed)$(attr_of "$A0" gpcRecoveryCode)" ""
 t_ok "... a new enrollment code goes to the new holder's mobile" \
     grep -q '"mobile": "13900000023"' "$T/outbox/HO-OK.enrollment.json"
