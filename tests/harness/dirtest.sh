@@ -124,11 +124,4 @@ dt_keep() {
 	return 0
 }
 
-dt_keep_secrets() {
-	local v
-	mkdir -p "$DT_KEEP" || return 0
-	for v in "$@"; do
-		[ -n "$v" ] && (umask 077 && printf '%s\n' "$v" >>"$DT_KEEP/secrets.list")
-	done
-	return 0
-}
+dt_keep_secrets() { fx_keep_secrets "$@"; }

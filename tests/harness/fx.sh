@@ -13,6 +13,7 @@
 #                                     password in $T/pw.UID (no newline; the
 #                                     holder set it after the administrative
 #                                     one), secret in $T/secret.UID
+#   fx_keep_secrets VALUE...          for test_zz_no_secrets.sh to look for
 #   fx_dn UID                         the account's DN
 #   fx_code UID [TIME]                a TOTP code for the account (oathtool)
 #   fx_login UID PASSWORD CODE [SERVICE] [OPS]   pamtester; output in $T/pam.out
@@ -109,7 +110,17 @@ fx_active() { # UNIT ACCT [UID]
 	    return 1
 	rm -f "$T/secret.$uid"
 	ctl enroll "$uid" --no-confirm --secret-file "$T/secret.$uid" >/dev/null ||
-	    fx_fail "enrollment of $uid"
+	    fx_fail "enrollment of $uid" || return 1
+	fx_keep_secrets "$(cat "$T/pw0.$uid")" "$(cat "$T/pw.$uid")" "$(cat "$T/secret.$uid")"
+}
+
+fx_keep_secrets() { # VALUE...: for test_zz_no_secrets.sh to look for in every log
+	local keep=${GPC_TEST_OUT:-$GPC_SRCDIR/tests/out}/keep v
+	mkdir -p "$keep" || return 0
+	for v in "$@"; do
+		[ -n "$v" ] && (umask 077 && printf '%s\n' "$v" >>"$keep/secrets.list")
+	done
+	return 0
 }
 
 fx_dn() { # UID -> the account's DN
