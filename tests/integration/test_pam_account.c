@@ -35,6 +35,8 @@
 #define S "150103-03-jb01"  /* suspended, deadline 2099-12-31, then terminate */
 #define U "150104-04-jb01"  /* its unit suspended, deadline 2099-06-30, then notify */
 #define X "150105-05-jb01"  /* terminated (seed kept, to reach the message) */
+#define P "150122-07-jb01"  /* registered, pending (unit 6) */
+#define D "150123-08-jb01"  /* registered, then denied (unit 7) */
 
 #define SUSPENDED_EN "This account has been suspended by the finance bureau. Reason: " \
 	"测试原因 test reason. Rectify by 2099-12-31, or the service will be terminated."
@@ -223,6 +225,42 @@ a_login_authenticated_elsewhere_is_refused_without_a_reason(void **state)
 }
 
 static void
+pending_and_denied_accounts_are_refused_by_the_account_stage(void **state)
+{
+	struct it_conv c;
+	int res[2];
+	char *st;
+
+	(void)state;
+	assert_int_equal(it_sh("fx_doc register 6 0 --id APP-P > $T/p.json && "
+	    "fx_process $T/p.json && [ \"$(fx_outcome APP-P)\" = pending ] && "
+	    "fx_doc register 7 0 --id APP-D > $T/d.json && fx_process $T/d.json && "
+	    "fx_doc decision deny 150100 --id NO-D --app APP-D --reason other > $T/nd.json && "
+	    "fx_process $T/nd.json 150100 && [ \"$(fx_outcome NO-D)\" = applied ]"), 0);
+	st = it_ldap_attr(P, "gpcState");
+	assert_non_null(st);
+	assert_string_equal(st, "pending");
+	free(st);
+	st = it_ldap_attr(D, "gpcState");
+	assert_non_null(st);
+	assert_string_equal(st, "denied");
+	free(st);
+	/* authenticated by another module: the account stage alone decides */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(it_pam_seq("gpc-keyauth", P, &c, "auth acct", res, 2), 2);
+	assert_int_equal(res[0], PAM_SUCCESS);
+	assert_int_equal(res[1], PAM_PERM_DENIED);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(it_pam_seq("gpc-keyauth", D, &c, "auth acct", res, 2), 2);
+	assert_int_equal(res[0], PAM_SUCCESS);
+	assert_int_equal(res[1], PAM_PERM_DENIED);
+	/* an active account on the same stack is let in: the refusal is the state's */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(it_pam_seq("gpc-keyauth", H, &c, "auth acct", res, 2), 2);
+	assert_int_equal(res[1], PAM_SUCCESS);
+}
+
+static void
 the_account_stage_says_why_when_auth_could_not_and_never_twice(void **state)
 {
 	struct it_conv c;
@@ -404,6 +442,7 @@ main(void)
 		cmocka_unit_test(the_reason_is_told_in_chinese_when_the_holder_reads_chinese),
 		cmocka_unit_test(a_stranger_with_a_wrong_code_is_told_nothing),
 		cmocka_unit_test(a_login_authenticated_elsewhere_is_refused_without_a_reason),
+		cmocka_unit_test(pending_and_denied_accounts_are_refused_by_the_account_stage),
 		cmocka_unit_test(the_account_stage_says_why_when_auth_could_not_and_never_twice),
 		cmocka_unit_test(a_suspended_unit_is_explained_with_its_own_reason_and_deadline),
 		cmocka_unit_test(a_terminated_account_is_told_so_and_expired_in_the_account_stage),
